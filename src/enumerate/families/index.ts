@@ -1,0 +1,27 @@
+// Every covering-array family, in the order they appear in the suite.
+import type { Family } from '../family.js';
+import { core } from './core.js';
+import { cpuidSet } from './cpuid.js';
+import { kvmQuery } from './kvm-query.js';
+import { nmXfdErr } from './nm.js';
+import { permGet, permRequest } from './perm.js';
+import { saveRestore } from './save-restore.js';
+import { xcr0GuestXsetbv, xcr0SetXcrs } from './xcr0.js';
+import { xfdGuestMsrs, xfdHostMsrs } from './xfd.js';
+import { xsaveGet, xsaveSet } from './xsave.js';
+
+export const FAMILIES: readonly Family[] = [
+	permRequest,
+	permGet,
+	kvmQuery,
+	cpuidSet,
+	core,
+	xcr0SetXcrs,
+	xcr0GuestXsetbv,
+	xfdHostMsrs,
+	xfdGuestMsrs,
+	xsaveGet,
+	xsaveSet,
+	nmXfdErr,
+	saveRestore,
+];

@@ -1,0 +1,11 @@
+// The model's public surface: the rest of the pipeline imports from here.
+export * from './xfeatures.js';
+export * from './platform.js';
+export * from './revision.js';
+export * from './rules.js';
+export * from './outcome.js';
+export * from './ops.js';
+export * from './state.js';
+export * from './kvm-caps.js';
+export { step, ModelError, type StepResult } from './step.js';
+export { evaluate, type Evaluated } from './evaluate.js';

@@ -1,0 +1,44 @@
+// Values KVM derives from the platform, the revision and the calling process's permission.
+import type { Platform } from './platform.js';
+import { has, type Revision } from './revision.js';
+import type { ProcessState } from './state.js';
+import {
+	DYNAMIC,
+	KVM_SUPPORTED_XCR0_AMX,
+	KVM_SUPPORTED_XCR0_NO_AMX,
+	XTILECFG,
+	XTILEDATA,
+	standardSize,
+} from './xfeatures.js';
+
+/** KVM's supported_xcr0: host XCR0 AND KVM_SUPPORTED_XCR0 (§1.1). */
+export function kvmSupportedXcr0(platform: Platform, rev: Revision): bigint {
+	const kvmMask = has(rev, 'kvm-amx-support') ? KVM_SUPPORTED_XCR0_AMX : KVM_SUPPORTED_XCR0_NO_AMX;
+	return platform.kvmXcr0Ceiling & kvmMask;
+}
+
+/** The XCR0 bitmap KVM_GET_SUPPORTED_CPUID and KVM_CAP_XSAVE2 report to this process (§2.3, §2.5). */
+export function permittedXcr0(platform: Platform, rev: Revision, proc: ProcessState): bigint {
+	const supported = kvmSupportedXcr0(platform, rev);
+	if (!has(rev, 'supported-cpuid-perm-filtered')) return supported;
+	if (!has(rev, 'filter-xtilecfg-without-xtiledata')) return supported & proc.guestPerm;
+	if (!(supported & DYNAMIC)) return supported;
+	const permitted = supported & proc.guestPerm;
+	return permitted & XTILEDATA ? permitted : permitted & ~XTILECFG;
+}
+
+/** KVM_CAP_XSAVE2: max(4096, standard size of the permitted XCR0); 0 where the cap is unknown (§2.3). */
+export function xsave2CapSize(platform: Platform, rev: Revision, proc: ProcessState): number {
+	if (!has(rev, 'kvm-amx-support')) return 0;
+	return Math.max(4096, standardSize(permittedXcr0(platform, rev, proc)));
+}
+
+/** KVM reports XFD (0xD.1 EAX[4], 0xD.i ECX[2]) only on 64-bit hosts with XFD and AMX-aware KVM (§1.1, §2.5). */
+export function kvmHasXfd(platform: Platform, rev: Revision): boolean {
+	return platform.hasXfd && has(rev, 'kvm-amx-support');
+}
+
+/** Components whose IA32_XFD bit the host CPU accepts (CPUID.(0DH,i).ECX[2]); only XTILEDATA today (§3.3). */
+export function hostXfdBits(platform: Platform): bigint {
+	return platform.hasXfd ? platform.userMax & DYNAMIC : 0n;
+}

@@ -1,0 +1,90 @@
+// Operations a case performs, with concrete arguments. Each maps to one syscall, ioctl or guest
+// instruction sequence in the emitted C; the names are what a kernel developer would grep for.
+
+export type Pointer = 'valid' | 'bad';
+export type XfdMsr = 'XFD' | 'XFD_ERR';
+
+/** Leaf-0xD variants for KVM_SET_CPUID2, resolved against KVM_GET_SUPPORTED_CPUID at the step. */
+export const CPUID_VARIANTS = [
+	'supported',
+	'supported-plus-xtile',
+	'xtilecfg-only',
+	'xtiledata-only',
+	'no-xtile',
+	'fp-sse-only',
+	'no-leaf-d',
+	'no-xfd-bit',
+	'no-xsave',
+	'same-as-current',
+	'flags-differ',
+	'saved',
+] as const;
+export type CpuidVariant = (typeof CPUID_VARIANTS)[number];
+
+/** An XSAVE image for KVM_SET_XSAVE: a base plus header/MXCSR overrides (hex strings). */
+export interface XsaveImage {
+	readonly base: 'zero' | 'saved';
+	readonly xstate_bv?: string;
+	readonly xcomp_bv?: string;
+	readonly header_reserved?: string;
+	readonly mxcsr?: string;
+}
+
+export type Op =
+	| { readonly op: 'arch_prctl.get'; readonly option: 'ARCH_GET_XCOMP_SUPP' | 'ARCH_GET_XCOMP_PERM' | 'ARCH_GET_XCOMP_GUEST_PERM'; readonly pointer: Pointer }
+	| { readonly op: 'arch_prctl.req'; readonly option: 'ARCH_REQ_XCOMP_PERM' | 'ARCH_REQ_XCOMP_GUEST_PERM'; readonly feature: number }
+	| { readonly op: 'fork' }
+	| { readonly op: 'kvm.check_extension'; readonly cap: 'KVM_CAP_XSAVE2' }
+	| { readonly op: 'kvm.get_device_attr'; readonly group: number; readonly attr: number; readonly pointer: Pointer }
+	| { readonly op: 'kvm.get_supported_cpuid' }
+	| { readonly op: 'vm.create_vcpu' }
+	| { readonly op: 'vcpu.set_cpuid2'; readonly variant: CpuidVariant }
+	| { readonly op: 'vcpu.get_xcrs'; readonly save?: boolean }
+	| { readonly op: 'vcpu.set_xcrs'; readonly xcr0: string | 'saved'; readonly index: number; readonly nr_xcrs: number; readonly flags: number }
+	| { readonly op: 'vcpu.get_xsave' }
+	| { readonly op: 'vcpu.get_xsave2'; readonly save?: boolean }
+	| { readonly op: 'vcpu.set_xsave'; readonly image: XsaveImage }
+	| { readonly op: 'vcpu.get_msr'; readonly msr: XfdMsr; readonly save?: boolean }
+	| { readonly op: 'vcpu.set_msr'; readonly msr: XfdMsr; readonly value: string | 'saved' }
+	| { readonly op: 'host.cpu_hotplug' }
+	| { readonly op: 'guest.set_cr4_osxsave'; readonly enable: boolean }
+	| { readonly op: 'guest.xsetbv'; readonly ecx: number; readonly xcr0: string }
+	| { readonly op: 'guest.rdmsr'; readonly msr: XfdMsr }
+	| { readonly op: 'guest.wrmsr'; readonly msr: XfdMsr; readonly value: string }
+	| { readonly op: 'guest.tile_load' }
+	| { readonly op: 'guest.cr0_ts_nm' };
+
+export type OpName = Op['op'];
+
+export const OP_NAMES: readonly OpName[] = [
+	'arch_prctl.get',
+	'arch_prctl.req',
+	'fork',
+	'kvm.check_extension',
+	'kvm.get_device_attr',
+	'kvm.get_supported_cpuid',
+	'vm.create_vcpu',
+	'vcpu.set_cpuid2',
+	'vcpu.get_xcrs',
+	'vcpu.set_xcrs',
+	'vcpu.get_xsave',
+	'vcpu.get_xsave2',
+	'vcpu.set_xsave',
+	'vcpu.get_msr',
+	'vcpu.set_msr',
+	'host.cpu_hotplug',
+	'guest.set_cr4_osxsave',
+	'guest.xsetbv',
+	'guest.rdmsr',
+	'guest.wrmsr',
+	'guest.tile_load',
+	'guest.cr0_ts_nm',
+];
+
+export function isGuestOp(op: Op): boolean {
+	return op.op.startsWith('guest.');
+}
+
+export function needsVcpu(op: Op): boolean {
+	return op.op.startsWith('vcpu.') || isGuestOp(op);
+}
