@@ -9,3 +9,4 @@ export * from './state.js';
 export * from './kvm-caps.js';
 export { step, ModelError, type StepResult } from './step.js';
 export { evaluate, type Evaluated } from './evaluate.js';
+export * from './probe.js';

@@ -33,6 +33,7 @@ export interface XsaveImage {
 export type Op =
 	| { readonly op: 'arch_prctl.get'; readonly option: 'ARCH_GET_XCOMP_SUPP' | 'ARCH_GET_XCOMP_PERM' | 'ARCH_GET_XCOMP_GUEST_PERM'; readonly pointer: Pointer }
 	| { readonly op: 'arch_prctl.req'; readonly option: 'ARCH_REQ_XCOMP_PERM' | 'ARCH_REQ_XCOMP_GUEST_PERM'; readonly feature: number }
+	| { readonly op: 'arch_prctl.unknown'; readonly option: number }
 	| { readonly op: 'fork' }
 	| { readonly op: 'kvm.check_extension'; readonly cap: 'KVM_CAP_XSAVE2' }
 	| { readonly op: 'kvm.get_device_attr'; readonly group: number; readonly attr: number; readonly pointer: Pointer }
@@ -41,7 +42,7 @@ export type Op =
 	| { readonly op: 'vcpu.set_cpuid2'; readonly variant: CpuidVariant }
 	| { readonly op: 'vcpu.get_xcrs'; readonly save?: boolean }
 	| { readonly op: 'vcpu.set_xcrs'; readonly xcr0: string | 'saved'; readonly index: number; readonly nr_xcrs: number; readonly flags: number }
-	| { readonly op: 'vcpu.get_xsave' }
+	| { readonly op: 'vcpu.get_xsave'; readonly save?: boolean }
 	| { readonly op: 'vcpu.get_xsave2'; readonly save?: boolean }
 	| { readonly op: 'vcpu.set_xsave'; readonly image: XsaveImage }
 	| { readonly op: 'vcpu.get_msr'; readonly msr: XfdMsr; readonly save?: boolean }
@@ -59,6 +60,7 @@ export type OpName = Op['op'];
 export const OP_NAMES: readonly OpName[] = [
 	'arch_prctl.get',
 	'arch_prctl.req',
+	'arch_prctl.unknown',
 	'fork',
 	'kvm.check_extension',
 	'kvm.get_device_attr',

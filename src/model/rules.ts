@@ -22,6 +22,7 @@ export const RULES = {
 	'prctl.req.grant': R('the permission becomes old | XTILEDATA and the call returns 0', '§1.2, §2.1 step 8; xstate.c:1626-1644'),
 	'prctl.req.grant-overwrite': R('the permission is overwritten with the requested bit alone (0x40000); returns 0', '§1.2, §4 #1; xstate.c:1644 before 063452fd94d1'),
 	'prctl.req.grant-uninit-ret': R('the guest request is granted (overwritten with 0x40000) but returns an uninitialised ret: the value is unspecified', '§2.1 step 8 A, §4 A-era row'),
+	'prctl.unknown-option': R('an arch_prctl option the kernel does not know is -EINVAL', '§2.1 unknown option; process.c:1062-1074'),
 	'fork.inherit': R('the child inherits host and guest permission and the lock (dynamic features enabled)', '§1.2 Inheritance; core.c:569-580'),
 	'fork.defaults': R('without dynamic features the child starts from the default permissions', '§1.2 Inheritance; core.c:569-580, 661-662'),
 	// /dev/kvm (§2.3-2.5)

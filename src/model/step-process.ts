@@ -14,6 +14,7 @@ type ProcessOp = Extract<
 		op:
 			| 'arch_prctl.get'
 			| 'arch_prctl.req'
+			| 'arch_prctl.unknown'
 			| 'fork'
 			| 'kvm.check_extension'
 			| 'kvm.get_device_attr'
@@ -37,6 +38,8 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 		}
 		case 'arch_prctl.req':
 			return requestPermission(state, op.option === 'ARCH_REQ_XCOMP_GUEST_PERM', op.feature, ctx);
+		case 'arch_prctl.unknown':
+			return same({ ret: errno('EINVAL') }, 'prctl.unknown-option');
 		case 'fork': {
 			// The child does not use the parent's VM; its permissions follow fpu_inherit_perms().
 			const proc: ProcessState = platform.dynamicEnabled ? { ...state.proc, child: true } : initialProcess(platform, true);

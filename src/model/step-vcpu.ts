@@ -39,7 +39,7 @@ export function stepVcpu(state: ModelState, vcpu: VcpuState, op: VcpuOp, ctx: St
 		}
 		case 'vcpu.get_xsave': {
 			if (!v516 && vcpu.uabiSize > 4096) return same({ ret: errno('EINVAL') }, 'xsave.get-too-big');
-			return same({ ret: '0', xstate_bv: xstateBvMatcher(vcpu, ctx) }, 'xsave.get');
+			return saveAs({ xstate: maskedImage(vcpu, ctx) }, { ret: '0', xstate_bv: xstateBvMatcher(vcpu, ctx) }, 'xsave.get', op.save);
 		}
 		case 'vcpu.get_xsave2': {
 			if (v516) return same({ ret: errno('EINVAL') }, 'xsave2.absent');
@@ -49,8 +49,7 @@ export function stepVcpu(state: ModelState, vcpu: VcpuState, op: VcpuOp, ctx: St
 			if (vcpu.uabiSize >= SIZE_WITH_TILEDATA && !tileReported) {
 				outcome.tiledata = has(ctx.rev, 'uabi-copy-zeroes-init-dynamic') ? 'zero' : UNSPECIFIED;
 			}
-			const image: XstateKnowledge = { must: vcpu.xstate.must & mask, may: vcpu.xstate.may & mask, nonInit: vcpu.xstate.nonInit & mask };
-			return saveAs({ xstate: image }, outcome, 'xsave2.get', op.save);
+			return saveAs({ xstate: maskedImage(vcpu, ctx) }, outcome, 'xsave2.get', op.save);
 		}
 		case 'vcpu.set_xsave':
 			return setXsave(state, vcpu, op.image, ctx);
@@ -161,6 +160,12 @@ function setCpuid2(state: ModelState, vcpu: VcpuState, cpuid: CpuidConfig, ctx: 
 function getXsaveMask(vcpu: VcpuState, ctx: StepContext): bigint {
 	if (has(ctx.rev, 'get-xsave-keeps-fpsse')) return vcpu.userXfeatures & (vcpu.gsx | FPSSE);
 	return vcpu.userXfeatures;
+}
+
+/** What a saved image holds: the buffer's XSTATE_BV as the GET ioctls mask it. */
+function maskedImage(vcpu: VcpuState, ctx: StepContext): XstateKnowledge {
+	const mask = getXsaveMask(vcpu, ctx);
+	return { must: vcpu.xstate.must & mask, may: vcpu.xstate.may & mask, nonInit: vcpu.xstate.nonInit & mask };
 }
 
 function xstateBvMatcher(vcpu: VcpuState, ctx: StepContext): string {

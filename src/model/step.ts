@@ -15,6 +15,7 @@ export function step(state: ModelState, op: Op, platform: Platform, rev: Revisio
 	switch (op.op) {
 		case 'arch_prctl.get':
 		case 'arch_prctl.req':
+		case 'arch_prctl.unknown':
 		case 'fork':
 		case 'kvm.check_extension':
 		case 'kvm.get_device_attr':

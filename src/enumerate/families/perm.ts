@@ -68,13 +68,16 @@ export const permGet: Family = {
 	id: 'perm.get',
 	title: 'ARCH_GET_XCOMP_SUPP / _PERM / _GUEST_PERM with valid and bad pointers',
 	parameters: [
-		{ name: 'option', values: valuesOf(...Object.keys(GET_OPTIONS)) },
+		{ name: 'option', values: [...valuesOf(...Object.keys(GET_OPTIONS)), ...invalidValuesOf('unknown-option-0x1026')] },
 		{ name: 'pointer', values: [{ id: 'valid' }, ...invalidValuesOf('bad-pointer')] },
 		{ name: 'setup', values: valuesOf('fresh', 'after-request', 'after-request-and-vcpu', 'in-child-after-request') },
 	],
 	build(v) {
+		const setup = setupSteps(v.setup!, 'guest');
+		// 0x1026 follows the last XCOMP option: no kernel defines it.
+		if (v.option === 'unknown-option-0x1026') return [...setup, { op: 'arch_prctl.unknown', option: 0x1026 }];
 		const option = GET_OPTIONS[v.option as keyof typeof GET_OPTIONS];
 		const pointer = v.pointer === 'bad-pointer' ? 'bad' : 'valid';
-		return [...setupSteps(v.setup!, 'guest'), { op: 'arch_prctl.get', option, pointer }];
+		return [...setup, { op: 'arch_prctl.get', option, pointer }];
 	},
 };

@@ -1,6 +1,7 @@
 // Save a vCPU's FPU state and restore it into a new VM in every order of the four restore
 // ioctls (kernel-contract.md §2.12).
-import type { Op } from '../../model/index.js';
+import { has, type Op } from '../../model/index.js';
+import type { BuildContext } from '../case.js';
 import { valuesOf, type Family } from '../family.js';
 import {
 	TILEDATA,
@@ -23,15 +24,38 @@ function permutations<T>(items: readonly T[]): T[][] {
 
 const ORDERS = permutations(PARTS).map((order) => order.join('-'));
 
-const RESTORE: Record<Part, Op[]> = {
-	cpuid: [setCpuid('saved')],
-	msrs: [
-		{ op: 'vcpu.set_msr', msr: 'XFD', value: 'saved' },
-		{ op: 'vcpu.set_msr', msr: 'XFD_ERR', value: 'saved' },
-	],
-	xcrs: [{ op: 'vcpu.set_xcrs', xcr0: 'saved', index: 0, nr_xcrs: 1, flags: 0 }],
-	xsave: [{ op: 'vcpu.set_xsave', image: { base: 'saved' } }],
-};
+/** A KVM without the AMX uAPI (the seed branch) saves with KVM_GET_XSAVE and has no XFD MSRs to move. */
+function hasAmxUapi(ctx: BuildContext): boolean {
+	return has(ctx.rev, 'kvm-amx-support');
+}
+
+function saveSteps(ctx: BuildContext): Op[] {
+	const msrs: Op[] = hasAmxUapi(ctx)
+		? [
+				{ op: 'vcpu.get_msr', msr: 'XFD', save: true },
+				{ op: 'vcpu.get_msr', msr: 'XFD_ERR', save: true },
+			]
+		: [];
+	return [{ op: hasAmxUapi(ctx) ? 'vcpu.get_xsave2' : 'vcpu.get_xsave', save: true }, { op: 'vcpu.get_xcrs', save: true }, ...msrs];
+}
+
+function restoreSteps(part: Part, ctx: BuildContext): Op[] {
+	switch (part) {
+		case 'cpuid':
+			return [setCpuid('saved')];
+		case 'msrs':
+			return hasAmxUapi(ctx)
+				? [
+						{ op: 'vcpu.set_msr', msr: 'XFD', value: 'saved' },
+						{ op: 'vcpu.set_msr', msr: 'XFD_ERR', value: 'saved' },
+					]
+				: [];
+		case 'xcrs':
+			return [{ op: 'vcpu.set_xcrs', xcr0: 'saved', index: 0, nr_xcrs: 1, flags: 0 }];
+		case 'xsave':
+			return [{ op: 'vcpu.set_xsave', image: { base: 'saved' } }];
+	}
+}
 
 export const saveRestore: Family = {
 	id: 'save-restore',
@@ -50,12 +74,10 @@ export const saveRestore: Family = {
 			...enableAllInGuest(prefix, ctx),
 			...(tiles ? [{ op: 'guest.tile_load' } as Op] : []),
 			...(v.source === 'tiles-xfd-armed' ? [{ op: 'guest.wrmsr', msr: 'XFD', value: TILEDATA } as Op] : []),
-			{ op: 'vcpu.get_xsave2', save: true },
-			{ op: 'vcpu.get_xcrs', save: true },
-			{ op: 'vcpu.get_msr', msr: 'XFD', save: true },
-			{ op: 'vcpu.get_msr', msr: 'XFD_ERR', save: true },
+			...saveSteps(ctx),
 		];
 		const order = v.order!.split('-') as Part[];
-		return [...source, createVcpu, ...order.flatMap((part) => RESTORE[part]), getXcrs, getMsr('XFD'), getXsave2];
+		const verify: Op[] = hasAmxUapi(ctx) ? [getXcrs, getMsr('XFD'), getXsave2] : [getXcrs, { op: 'vcpu.get_xsave' }];
+		return [...source, createVcpu, ...order.flatMap((part) => restoreSteps(part, ctx)), ...verify];
 	},
 };

@@ -1,0 +1,91 @@
+// Turns command-line strings into validated inputs, or a UsageError naming the problem.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import type { ZodError } from 'zod';
+import { UsageError } from '../errors.js';
+import {
+	REVISION_ORDER,
+	isRevisionId,
+	platformFromProbe,
+	platformSchema,
+	probeSchema,
+	revision,
+	toPlatform,
+	type Platform,
+	type Revision,
+} from '../model/index.js';
+
+const PLATFORM_DIR = fileURLToPath(new URL('../../platforms/', import.meta.url));
+
+export function shippedPlatforms(): string[] {
+	return readdirSync(PLATFORM_DIR)
+		.filter((n) => n.endsWith('.yaml'))
+		.map((n) => n.slice(0, -'.yaml'.length))
+		.sort();
+}
+
+function firstIssue(error: ZodError): string {
+	const issue = error.issues[0]!;
+	return `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`;
+}
+
+function readStructured(path: string, what: string): unknown {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+	}
+	try {
+		return path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+	} catch (error) {
+		throw new UsageError(`${what} ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+	}
+}
+
+export function defaultProbePath(): string {
+	const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+	return join(cache, 'fpu-kvm-testgen', 'probe.json');
+}
+
+/** A shipped profile by id, 'host' from a probe report, or a path to a user's own YAML/JSON profile. */
+export function loadPlatform(name: string, probePath = defaultProbePath()): Platform {
+	if (name === 'host') {
+		if (!existsSync(probePath)) {
+			throw new UsageError(`platform host needs a probe report: ${probePath} does not exist (run 'fpu-kvm-testgen probe' or pass --probe FILE)`);
+		}
+		const parsed = probeSchema.safeParse(readStructured(probePath, 'probe report'));
+		if (!parsed.success) throw new UsageError(`probe report ${probePath} is malformed: ${firstIssue(parsed.error)}`);
+		return validatedPlatform(platformFromProbe(parsed.data), `probe report ${probePath}`);
+	}
+	const shipped = shippedPlatforms();
+	const path = shipped.includes(name) ? join(PLATFORM_DIR, `${name}.yaml`) : /[/.]/.test(name) ? name : null;
+	if (!path) throw new UsageError(`unknown platform '${name}' (known: ${[...shipped, 'host'].join(', ')}, or a path to a profile file)`);
+	return validatedPlatform(readStructured(path, 'platform file'), `platform file ${path}`);
+}
+
+function validatedPlatform(data: unknown, what: string): Platform {
+	const parsed = platformSchema.safeParse(data);
+	if (!parsed.success) throw new UsageError(`${what} is malformed: ${firstIssue(parsed.error)}`);
+	return toPlatform(parsed.data);
+}
+
+export function loadRevision(name: string): Revision {
+	if (!isRevisionId(name)) throw new UsageError(`unknown kernel revision '${name}' (known: ${REVISION_ORDER.join(', ')})`);
+	return revision(name);
+}
+
+export function parseSeed(text: string): number {
+	if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) {
+		throw new UsageError(`bad --seed '${text}': expected an integer from 0 to 4294967295`);
+	}
+	return Number(text);
+}
+
+export function parseStrength(text: string): number {
+	if (!/^[1-4]$/.test(text)) throw new UsageError(`bad --strength '${text}': expected 1, 2, 3 or 4`);
+	return Number(text);
+}

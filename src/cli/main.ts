@@ -1,0 +1,105 @@
+// Command-line wiring only: parse, call the stage, print through report/console.
+import { Command, CommanderError } from 'commander';
+import { resolve } from 'node:path';
+import { buildSuite } from '../enumerate/suite.js';
+import { explainCase } from '../enumerate/explain.js';
+import { GENERATOR, expectedCase } from '../emit/expected.js';
+import { expectedJsonSchema } from '../emit/expected-schema.js';
+import { generate, toJson, writeGenerated } from '../emit/generate.js';
+import { modelHash } from '../emit/model-hash.js';
+import { writeOutputFile } from '../emit/write-output.js';
+import { InfrastructureError, UsageError } from '../errors.js';
+import { printCaseList, printError, printExplain, printGenerateSummary, type Print } from '../report/console.js';
+import { loadPlatform, loadRevision, parseSeed, parseStrength } from './inputs.js';
+
+interface SuiteOptions {
+	platform: string;
+	kernel: string;
+	seed: string;
+	strength: string;
+	probe?: string;
+}
+
+function suiteRequest(o: SuiteOptions) {
+	return {
+		platform: loadPlatform(o.platform, o.probe),
+		rev: loadRevision(o.kernel),
+		seed: parseSeed(o.seed),
+		strength: parseStrength(o.strength),
+		modelHash: modelHash(),
+	};
+}
+
+function addSuiteOptions(cmd: Command, required: boolean): Command {
+	const platform = '--platform <name>';
+	const kernel = '--kernel <revision>';
+	const platformHelp = 'platform profile: spr, zen1-avx, tcg-max, host (probed), or a profile file';
+	const kernelHelp = 'kernel revision of the model: fpu-kvm-v1, v5.17, v6.12, mainline';
+	if (required) cmd.requiredOption(platform, platformHelp).requiredOption(kernel, kernelHelp);
+	else cmd.option(platform, platformHelp, 'spr').option(kernel, kernelHelp, 'v6.12');
+	return cmd
+		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
+		.option('--strength <t>', 'strength of the core covering array (other families use min(t, 2))', '3')
+		.option('--probe <file>', 'probe report for --platform host');
+}
+
+function program(print: Print): Command {
+	const cli = new Command('fpu-kvm-testgen')
+		.description('Model, enumerate and test the guest-AMX FPU contract between x86/fpu and KVM')
+		.version(GENERATOR.version)
+		.configureOutput({ writeOut: (s) => print(s.trimEnd()), writeErr: (s) => print(s.trimEnd()) })
+		.exitOverride();
+
+	addSuiteOptions(cli.command('generate').description('write expected.json and manifest.json for a platform and revision'), true)
+		.option('--out <dir>', 'output folder', 'out')
+		.action((o: SuiteOptions & { out: string }) => {
+			const request = suiteRequest(o);
+			const generated = generate(request);
+			writeGenerated(resolve(o.out), generated);
+			printGenerateSummary(print, generated.manifest, o.out);
+		});
+
+	addSuiteOptions(cli.command('list').description('list the case ids of a suite'), false)
+		.option('--family <family>', 'only this family (e.g. core, xcr0.guest-xsetbv, regression)')
+		.action((o: SuiteOptions & { family?: string }) => {
+			const request = suiteRequest(o);
+			const suite = buildSuite(request);
+			const families = [...new Set(suite.cases.map((c) => c.family))];
+			if (o.family && !families.includes(o.family)) throw new UsageError(`unknown family '${o.family}' (known: ${families.join(', ')})`);
+			const cases = suite.cases.filter((c) => !o.family || c.family === o.family);
+			printCaseList(print, cases.map((c) => expectedCase(c, request.platform, request.rev)));
+		});
+
+	addSuiteOptions(cli.command('explain').argument('<case-id>').description('show a case\'s steps, the outcome under every revision and the deciding rules'), false)
+		.action((id: string, o: SuiteOptions) => {
+			const request = suiteRequest(o);
+			const found = buildSuite(request).cases.find((c) => c.id === id);
+			if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
+			printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
+		});
+
+	cli.command('schema')
+		.description('write the JSON Schema of expected.json')
+		.requiredOption('--out <file>', 'where to write it')
+		.action((o: { out: string }) => {
+			writeOutputFile(resolve(o.out), toJson(expectedJsonSchema()));
+			print(`wrote ${o.out}`);
+		});
+	return cli;
+}
+
+/** Runs the CLI and returns the exit code: 0 done, 2 bad usage or input, 3 infrastructure. */
+export async function main(argv: readonly string[], print: Print = (l) => console.log(l)): Promise<number> {
+	try {
+		await program(print).parseAsync(argv as string[]);
+		return 0;
+	} catch (error) {
+		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+		if (error instanceof UsageError || error instanceof InfrastructureError) {
+			printError(print, error.message);
+			return error.exitCode;
+		}
+		printError(print, `internal error: ${(error as Error).message}`);
+		return 70;
+	}
+}

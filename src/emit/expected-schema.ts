@@ -1,0 +1,118 @@
+// The format of expected.json and manifest.json. The JSON Schema in schema/ is generated from these.
+import { z } from 'zod';
+
+const matcher = z.string().describe('literal value, "*" (unspecified), or "bits:must=0xM,may=0xN"');
+
+export const expectedStepSchema = z
+	.object({
+		index: z.number().int().min(0),
+		op: z.string(),
+		args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.string())])),
+		expect: z.record(z.string(), matcher),
+		rule: z.string(),
+		summary: z.string(),
+		citation: z.string(),
+	})
+	.strict();
+
+export const expectedCaseSchema = z
+	.object({
+		id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+		family: z.string(),
+		title: z.string(),
+		origin: z.enum(['covering-array', 'transition', 'regression', 'exhaustive']),
+		requires: z.array(z.enum(['amx', 'xfd', 'vmx', 'guest', 'cpu-hotplug'])),
+		skip: z.string().nullable().describe('why the platform cannot run the case, or null'),
+		regression: z.object({ bug: z.string(), commit: z.string() }).strict().optional(),
+		steps: z.array(expectedStepSchema),
+	})
+	.strict();
+
+const behaviourSchema = z
+	.object({
+		id: z.string(),
+		summary: z.string(),
+		kernels: z.string(),
+		citation: z.string(),
+		assumption: z.boolean(),
+	})
+	.strict();
+
+export const expectedDocumentSchema = z
+	.object({
+		format: z.literal('fpu-kvm-testgen/expected/1'),
+		generator: z.object({ name: z.literal('fpu-kvm-testgen'), version: z.string() }).strict(),
+		modelHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+		seed: z.number().int().min(0),
+		strength: z.number().int().min(1),
+		platform: z
+			.object({
+				id: z.string(),
+				description: z.string(),
+				backend: z.string(),
+				userMax: z.string(),
+				kvmSupportedXcr0: z.string(),
+			})
+			.strict(),
+		revision: z.object({ id: z.string(), description: z.string(), behaviours: z.array(behaviourSchema) }).strict(),
+		cases: z.array(expectedCaseSchema),
+	})
+	.strict();
+
+export type ExpectedStep = z.infer<typeof expectedStepSchema>;
+export type ExpectedCase = z.infer<typeof expectedCaseSchema>;
+export type ExpectedDocument = z.infer<typeof expectedDocumentSchema>;
+
+export const manifestSchema = z
+	.object({
+		format: z.literal('fpu-kvm-testgen/manifest/1'),
+		generator: z.object({ name: z.literal('fpu-kvm-testgen'), version: z.string() }).strict(),
+		modelHash: z.string(),
+		seed: z.number().int(),
+		strength: z.number().int(),
+		platform: z.string(),
+		revision: z.string(),
+		cases: z
+			.object({
+				total: z.number().int(),
+				runnable: z.number().int(),
+				skipped: z.number().int(),
+				steps: z.number().int(),
+				byFamily: z.record(z.string(), z.number().int()),
+				byOrigin: z.record(z.string(), z.number().int()),
+			})
+			.strict(),
+		coverage: z
+			.object({
+				families: z.array(
+					z
+						.object({
+							family: z.string(),
+							strength: z.string(),
+							cases: z.number().int(),
+							tuplesCovered: z.number().int(),
+							tuplesRequired: z.number().int(),
+						})
+						.strict(),
+				),
+				tuples: z.object({ covered: z.number().int(), required: z.number().int() }).strict(),
+				transitions: z
+					.object({
+						states: z.number().int(),
+						covered: z.number().int(),
+						reachable: z.number().int(),
+						unreachableStates: z.array(z.string()),
+					})
+					.strict(),
+				regressions: z.number().int(),
+			})
+			.strict(),
+	})
+	.strict();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** JSON Schema of expected.json, for people who consume it outside this tool. */
+export function expectedJsonSchema(): unknown {
+	return z.toJSONSchema(expectedDocumentSchema, { target: 'draft-2020-12' });
+}

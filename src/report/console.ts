@@ -1,0 +1,66 @@
+// All terminal printing lives here; the other stages return data.
+import pc from 'picocolors';
+import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
+import type { Op, RevisionId, RuleId } from '../model/index.js';
+import { rule } from '../model/index.js';
+
+export type Print = (line: string) => void;
+
+export function printGenerateSummary(print: Print, m: Manifest, outDir: string): void {
+	print(`${m.generator.name} ${m.generator.version}: platform ${m.platform}, revision ${m.revision}, seed ${m.seed}, strength ${m.strength}`);
+	print(`wrote ${outDir}/expected.json: ${m.cases.total} cases, ${m.cases.steps} steps (${m.cases.runnable} runnable, ${m.cases.skipped} skipped on ${m.platform})`);
+	print(`wrote ${outDir}/manifest.json: model ${m.modelHash.slice(0, 19)}`);
+	const t = m.coverage.transitions;
+	print(
+		`coverage: ${m.coverage.tuples.covered}/${m.coverage.tuples.required} t-way tuples, ` +
+			`${t.covered}/${t.reachable} transitions (${t.states} abstract states reachable, ${t.unreachableStates.length} unreachable), ` +
+			`${m.coverage.regressions} regression rows`,
+	);
+}
+
+export function printCaseList(print: Print, cases: readonly ExpectedCase[]): void {
+	for (const c of cases) {
+		const needs = c.requires.length ? ` [${c.requires.join(',')}]` : '';
+		const skip = c.skip ? pc.yellow(` (skip: ${c.skip})`) : '';
+		print(`${c.id}${needs}${skip}`);
+	}
+}
+
+export function formatOp(op: Op): string {
+	const { op: name, ...args } = op;
+	const parts = Object.entries(args).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+	return [name, ...parts].join(' ');
+}
+
+export function formatOutcome(outcome: Readonly<Record<string, string>>): string {
+	return Object.entries(outcome)
+		.map(([k, v]) => `${k}=${v}`)
+		.join(' ');
+}
+
+export interface ExplainedStep {
+	readonly op: Op;
+	readonly byRevision: readonly { readonly revision: RevisionId; readonly outcome: string; readonly rule: RuleId | null }[];
+}
+
+export function printExplain(print: Print, header: { id: string; title: string; platform: string; builtFor: string }, steps: readonly ExplainedStep[]): void {
+	print(pc.bold(header.id));
+	print(`  ${header.title}`);
+	print(`  platform ${header.platform}; steps built for ${header.builtFor}; outcome under every revision:`);
+	const width = Math.max(...steps.flatMap((s) => s.byRevision.map((r) => r.outcome.length)));
+	steps.forEach((s, i) => {
+		print('');
+		print(`${String(i + 1).padStart(3)}. ${formatOp(s.op)}`);
+		for (const r of s.byRevision) {
+			print(`       ${r.revision.padEnd(11)} ${r.outcome.padEnd(width)}  ${r.rule ?? ''}`);
+		}
+		for (const id of new Set(s.byRevision.map((r) => r.rule).filter((r): r is RuleId => r !== null))) {
+			const { summary, citation } = rule(id);
+			print(pc.dim(`       ${id}: ${summary} [${citation}]`));
+		}
+	});
+}
+
+export function printError(print: Print, message: string): void {
+	print(`fpu-kvm-testgen: error: ${message}`);
+}
