@@ -84,7 +84,8 @@ function familySuite(family: Family, request: SuiteRequest, ctx: BuildContext): 
 	const array = buildCoveringArray(spec);
 	const seen = new Set<string>();
 	const cases: TestCase[] = [];
-	for (const row of array.rows) {
+	const rows = [...array.rows, ...baseChoiceRows(family).filter((row) => constraints.every((ok) => ok(row)))];
+	for (const row of rows) {
 		const values = valuesOfRow(row);
 		const id = caseId(family, values);
 		if (seen.has(id)) continue;
@@ -102,4 +103,20 @@ function familySuite(family: Family, request: SuiteRequest, ctx: BuildContext): 
 	cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 	const strength = family.exhaustive ? 'exhaustive' : family.core ? `${request.strength}-way core, ${base}-way` : `${base}-way`;
 	return { cases, coverage: { family: family.id, strength, cases: cases.length, tuplesCovered: array.covered, tuplesRequired: array.required } };
+}
+
+/**
+ * Base-choice rows on top of the covering array: every value of the first parameter, and every
+ * invalid value of any parameter, with all other parameters at their default. They give each error
+ * a case of its own with nothing else changed (e.g. xcr0.guest-xsetbv.avx-without-sse).
+ */
+function baseChoiceRows(family: Family): number[][] {
+	const base = family.parameters.map(() => 0);
+	const rows: number[][] = [];
+	family.parameters.forEach((p, i) => {
+		p.values.forEach((v, j) => {
+			if (j > 0 && (i === 0 || v.invalid)) rows.push(base.map((d, k) => (k === i ? j : d)));
+		});
+	});
+	return [base, ...rows];
 }

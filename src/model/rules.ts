@@ -38,7 +38,7 @@ export const RULES = {
 	'vcpu.create': R('KVM_CREATE_VCPU locks the process guest permission and starts with XCR0=1, XFD=0, XFD_ERR=0', '§2.2; core.c:198-255, x86.c:11561'),
 	'cpuid.post-run-identical': R('after KVM_RUN an identical CPUID is accepted without permission check or reallocation', '§2.6 step 3; cpuid.c:457-507'),
 	'cpuid.post-run-differs': R('after KVM_RUN any difference, flags included, is -EINVAL', '§2.6 step 3, §4 #14; cpuid.c:457-507'),
-	'cpuid.post-run-unspecified': R('KVM_SET_CPUID2 after KVM_RUN on the 5.16-rc based branch: not specified by the seed', 'behaviour post-run-set-cpuid2-unspecified'),
+	'cpuid.post-run-unspecified': R('KVM_SET_CPUID2 after KVM_RUN on the 5.16-rc based branch: not specified by the seed', '§2.6 step 3, §4 #14; behaviour post-run-set-cpuid2-unspecified'),
 	'cpuid.no-perm-check': R('KVM v5.16 accepts any leaf-0xD bitmap; GSX = CPUID.0xD.0 AND supported_xcr0', '§0 "A-as-tree", §1.3 GSX A'),
 	'cpuid.dynamic-not-permitted': R('XTILEDATA in CPUID.0xD.0 outside the live process guest permission is -EPERM', '§2.6 step 5; xstate.c:1696-1738'),
 	'cpuid.realloc': R('XTILEDATA in CPUID.0xD.0 reallocates a zeroed guest fpstate of the permitted size (uabi_size grows)', '§2.6 step 5; xstate.c:1519-1587, 1550'),

@@ -7,15 +7,14 @@ import { TILEDATA, XFD_RESERVED, createVcpu, cpuidSteps, enableOsxsave, getMsr, 
 import type { BuildContext } from '../case.js';
 
 export const xcr0Values: FamilyValue[] = (Object.keys(XCR0_CLASSES) as Xcr0ClassName[]).map((name) => ({
-	id: `xcr0-${name}`,
+	id: name,
 	invalid: isInvalidXcr0Class(name),
 }));
 
 /** The XCR0 value a row asks for, given the steps before it (some classes depend on the guest CPUID). */
 export function xcr0ForRow(id: string, prefix: readonly Op[], ctx: BuildContext): bigint {
-	const name = id.replace(/^xcr0-/, '') as Xcr0ClassName;
-	if (!(name in XCR0_CLASSES)) throw new Error(`unknown XCR0 class ${name}`);
-	return xcr0Of(name, ctx, gsxAfter(prefix, ctx));
+	if (!(id in XCR0_CLASSES)) throw new Error(`unknown XCR0 class ${id}`);
+	return xcr0Of(id as Xcr0ClassName, ctx, gsxAfter(prefix, ctx));
 }
 
 const XFD_VALUES: Record<string, string> = { 'xfd-0': '0x0', 'xfd-xtiledata': TILEDATA, 'xfd-bit19': XFD_RESERVED };

@@ -1,0 +1,45 @@
+// Benchmarks with targets: prints figures and their ratio to the target. Not a test: it never fails
+// the build, it reports. Run with `npm run bench`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { evaluate, platformSchema, revision, toPlatform } from '../dist/model/index.js';
+import { buildSuite } from '../dist/enumerate/suite.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function report(name, value, unit, target, better) {
+	// Ratio = figure / target: at most 1 meets a "lower" target, at least 1 meets a "higher" one.
+	const ratio = value / target;
+	const meets = better === 'lower' ? ratio <= 1 : ratio >= 1;
+	const verdict = meets ? 'meets target' : 'MISSES target';
+	console.log(`${name.padEnd(44)} ${value.toFixed(1).padStart(10)} ${unit.padEnd(8)} target ${better === 'lower' ? '<' : '>'} ${target} ${unit}  ratio ${ratio.toFixed(2)}  ${verdict}`);
+}
+
+// 1. Full default suite, process start included.
+const runs = [];
+for (let i = 0; i < 7; i++) {
+	const out = mkdtempSync(join(tmpdir(), 'fkt-bench-'));
+	const t0 = performance.now();
+	const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], { encoding: 'utf8' });
+	runs.push(performance.now() - t0);
+	rmSync(out, { recursive: true, force: true });
+	if (r.status !== 0) throw new Error(`generate failed: ${r.stdout}${r.stderr}`);
+}
+report('generate full suite (spr, v6.12), median of 7', median(runs), 'ms', 1000, 'lower');
+
+// 2. Step-function throughput over the steps of the whole suite.
+const platform = toPlatform(platformSchema.parse(YAML.parse(readFileSync(join(repo, 'platforms/spr.yaml'), 'utf8'))));
+const rev = revision('v6.12');
+const suite = buildSuite({ platform, rev, seed: 1, strength: 3 });
+let steps = 0;
+const t0 = performance.now();
+while (performance.now() - t0 < 1500) {
+	for (const c of suite.cases) steps += evaluate(c.steps, platform, rev).results.length;
+}
+const perSecond = steps / ((performance.now() - t0) / 1000);
+report('step() throughput (whole suite, repeated)', perSecond / 1000, 'k step/s', 100, 'higher');
