@@ -3,9 +3,8 @@
 import { z } from 'zod';
 import { DYNAMIC, FPSSE, MPX, USER_SUPPORTED, XTILE, parseHex, standardSize } from './xfeatures.js';
 
-const hexMask = z
-	.string()
-	.regex(/^0x[0-9a-fA-F]{1,16}$/, 'must be a hex mask like 0x602e7');
+const HEX_MASK = /^0x[0-9a-fA-F]{1,16}$/;
+const hexMask = z.string().regex(HEX_MASK, 'must be a hex mask like 0x602e7');
 
 export const platformSchema = z
 	.object({
@@ -34,6 +33,8 @@ export const platformSchema = z
 	})
 	.strict()
 	.superRefine((p, ctx) => {
+		// Field checks already reported a malformed mask; the cross-field rules need a number.
+		if (!HEX_MASK.test(p.cpu.xcr0)) return;
 		const xcr0 = BigInt(p.cpu.xcr0);
 		const hasXtile = (xcr0 & XTILE) !== 0n;
 		if ((xcr0 & FPSSE) !== FPSSE) {
