@@ -39,6 +39,12 @@ export interface CoveringArray {
 /** Above this many complete rows, enumerating the space up front is not reasonable. */
 const MAX_PRODUCT = 2_000_000;
 
+/**
+ * Greedy IPOG is sensitive to how ties fall; a few differently seeded
+ * attempts (cheap next to enumerating the space) avoid its worst outcomes.
+ */
+const ATTEMPTS = 6;
+
 /** Marks a parameter position not yet chosen in a partial row. */
 const DONT_CARE = -1;
 
@@ -65,7 +71,7 @@ interface Space {
 
 export function buildCoveringArray(spec: CoverageSpec): CoveringArray {
 	const space = analyseSpace(spec);
-	const rows = growRows(space, new Random(spec.seed)).map((row) => Array.from(row));
+	const rows = smallestOfAttempts(space, spec.seed).map((row) => Array.from(row));
 	return {
 		rows,
 		required: countRequired(space),
@@ -309,23 +315,36 @@ class Random {
 	}
 }
 
-/** Keeps the best-scoring candidate, choosing uniformly among equal scores. */
+/**
+ * Keeps the best-scoring candidate. Equal scores go to a uniformly random one,
+ * or, without a generator, to the first offered.
+ */
 class BestPick {
 	value = DONT_CARE;
 	score = -Infinity;
 	private ties = 0;
 
-	constructor(private readonly random: Random) {}
+	constructor(private readonly random: Random | null) {}
 
 	offer(value: number, score: number): void {
 		if (score > this.score) {
 			this.value = value;
 			this.score = score;
 			this.ties = 1;
-		} else if (score === this.score && this.random.next() * ++this.ties < 1) {
+		} else if (score === this.score && this.random && this.random.next() * ++this.ties < 1) {
 			this.value = value;
 		}
 	}
+}
+
+/** 0..count-1 in a seeded random order (Fisher-Yates). */
+function shuffledIndices(count: number, random: Random): number[] {
+	const items = Array.from({ length: count }, (_, i) => i);
+	for (let i = count - 1; i > 0; i--) {
+		const j = Math.floor(random.next() * (i + 1));
+		[items[i], items[j]] = [items[j], items[i]];
+	}
+	return items;
 }
 
 // ---------------------------------------------------------------------------
@@ -372,6 +391,14 @@ function completableWith(space: Space, row: Int32Array, subset: readonly number[
 interface Build {
 	readonly space: Space;
 	readonly random: Random;
+	/**
+	 * How horizontal growth breaks ties between equally good values. 'ranked':
+	 * by one random ranking per parameter, the same for every row, which keeps
+	 * the structure of textbook IPOG (often optimal, e.g. 16 rows for 4^5).
+	 * 'random': independently per row, which sometimes escapes dead ends the
+	 * ranking walks into.
+	 */
+	readonly ties: 'ranked' | 'random';
 	/** Per subset, per combination: NOT_REQUIRED, UNCOVERED or COVERED. */
 	readonly state: Uint8Array[];
 	readonly rows: Int32Array[];
@@ -379,12 +406,30 @@ interface Build {
 	readonly scratch: Bitset;
 }
 
-function growRows(space: Space, random: Random): Int32Array[] {
+/**
+ * First a ranked attempt, then random-tie ones; keeps the first smallest.
+ * Stops early once an attempt meets the trivial lower bound (the largest
+ * number of feasible combinations of any one subset).
+ */
+function smallestOfAttempts(space: Space, seed: number): Int32Array[] {
+	const random = new Random(seed);
+	const lowerBound = Math.max(0, ...space.feasible.map((feasible) => feasible.reduce((a, b) => a + b, 0)));
+	let best: Int32Array[] | null = null;
+	for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+		const rows = growRows(space, random, attempt === 0 ? 'ranked' : 'random');
+		if (!best || rows.length < best.length) best = rows;
+		if (best.length <= lowerBound) break;
+	}
+	return best ?? [];
+}
+
+function growRows(space: Space, random: Random, ties: Build['ties']): Int32Array[] {
 	const n = space.sizes.length;
 	if (space.validCount === 0 || space.subsets.length === 0) return [];
 	const build: Build = {
 		space,
 		random,
+		ties,
 		state: space.feasible.map((feasible) => feasible.map((flag) => (flag ? UNCOVERED : NOT_REQUIRED))),
 		rows: [],
 		scratch: new Uint32Array(Math.ceil(space.validCount / 32)),
@@ -485,17 +530,17 @@ function assignedCombo(space: Space, subset: readonly number[], row: Int32Array)
  */
 function growHorizontally(build: Build, p: number, subsetIds: readonly number[]): void {
 	const { space } = build;
-	const preference = shuffled(space.sizes[p], build.random);
+	const ranking = shuffledIndices(space.sizes[p], build.random);
+	const tieBreaker = build.ties === 'random' ? build.random : null;
 	for (const row of build.rows) {
 		rowSupport(space, row, build.scratch);
-		let bestV = DONT_CARE, bestGain = 0;
-		for (const v of preference) {
+		const best = new BestPick(tieBreaker);
+		for (const v of ranking) {
 			if (!intersects(build.scratch, space.support[p][v])) continue;
 			row[p] = v;
-			const g = uncoveredGain(build, row, subsetIds);
-			if (g > bestGain) { bestGain = g; bestV = v; }
+			best.offer(v, uncoveredGain(build, row, subsetIds));
 		}
-		row[p] = bestV;
+		row[p] = best.score > 0 ? best.value : DONT_CARE;
 		if (row[p] !== DONT_CARE) markCovered(build, row, subsetIds);
 	}
 }
@@ -557,14 +602,4 @@ function fillDontCares(build: Build, row: Int32Array, order: readonly number[]):
 		const bits = space.support[p][best.value];
 		for (let w = 0; w < build.scratch.length; w++) build.scratch[w] &= bits[w];
 	}
-}
-
-function shuffled(count: number, random: Random): number[] {
-	const items = Array.from({ length: count }, (_, i) => i);
-	if (process.env.NOSHUF) return items;
-	for (let i = count - 1; i > 0; i--) {
-		const j = Math.floor(random.next() * (i + 1));
-		[items[i], items[j]] = [items[j], items[i]];
-	}
-	return items;
 }

@@ -75,7 +75,7 @@ export const RULES = {
 	'msr.host-set': R('the value is stored; a non-zero XFD write on VMX disables XFD interception', '§2.9; x86.c:3703-3722, vmx.c:2256-2273, core.c:295-322'),
 	'hotplug.cycle': R('offlining and onlining a CPU resets MSR_IA32_XFD; the per-CPU cache is resynchronised where the fix is present', '§4 #10; xstate.h:179-194'),
 	// guest (§2.9-2.11)
-	'cr4.osxsave-without-cpuid-xsave': R('setting CR4.OSXSAVE without CPUID.1.ECX.XSAVE in the guest CPUID is #GP', '§2.10; kvm_is_valid_cr4'),
+	'cr4.osxsave-without-cpuid-xsave': R('setting CR4.OSXSAVE when the guest CPUID set by KVM_SET_CPUID2 lacks CPUID.1.ECX.XSAVE is #GP (no CPUID set: no guest-reserved CR4 bits)', '§2.10; x86.c:1129-1138 __kvm_is_valid_cr4, cpuid.c:417 cr4_guest_rsvd_bits'),
 	'cr4.write': R('the CR4 write is accepted', '§2.10'),
 	'xsetbv.osxsave-clear': R('XSETBV with CR4.OSXSAVE=0 is #UD, raised by hardware before any VM exit', '§2.10, §3.1'),
 	'guest-msr.unknown-to-kvm': R('KVM v5.16 does not emulate IA32_XFD/IA32_XFD_ERR: guest access is #GP', '§2.9 A'),

@@ -34,7 +34,9 @@ function execute(vcpu: VcpuState, op: GuestOp, ctx: StepContext): Executed {
 	const cpuidXfd = vcpu.cpuid?.xfd === true;
 	switch (op.op) {
 		case 'guest.set_cr4_osxsave':
-			if (op.enable && !vcpu.cpuid?.xsave) return fault('GP', 'cr4.osxsave-without-cpuid-xsave');
+			// The guest CR4 reserved bits come from the CPUID userspace set; before any
+			// KVM_SET_CPUID2 there are none, so OSXSAVE is accepted.
+			if (op.enable && vcpu.cpuid && !vcpu.cpuid.xsave) return fault('GP', 'cr4.osxsave-without-cpuid-xsave');
 			return done({ ...vcpu, cr4Osxsave: op.enable }, 'cr4.write');
 		case 'guest.xsetbv': {
 			if (!vcpu.cr4Osxsave) return fault('UD', 'xsetbv.osxsave-clear');

@@ -1,9 +1,6 @@
-// Shared pieces of the contract-table tests (kernel-contract.md §0, §2): platform loading, op
-// builders, and the list of rows where the model disagrees with the spec.
-//
-// Every expected value in the contract-*.test.ts files is derived from the spec text, not from the
-// model. A row whose name is listed in SPEC_DISAGREEMENTS runs as test.fails: the assertion states
-// the spec's value and the model currently produces something else.
+// Shared pieces of the contract-table tests (kernel-contract.md §0, §2): platform loading and op
+// builders. Every expected value in the contract-*.test.ts files is derived from the spec text, not
+// from the model.
 import { readFileSync } from 'node:fs';
 import { test } from 'vitest';
 import YAML from 'yaml';
@@ -57,12 +54,9 @@ export function last(rev: RevisionId, ops: readonly Op[], on: PlatformId = 'spr'
  * Rows where the model's outcome differs from the value the spec states (kept asserting the spec's
  * value). Each entry is an exact test name; see the report in the task hand-back for the details.
  */
-export const SPEC_DISAGREEMENTS: ReadonlySet<string> = new Set<string>([]);
-
-/** One table row as a test; rows in SPEC_DISAGREEMENTS run as test.fails. */
+/** One table row as a test. */
 export function row(name: string, fn: () => void): void {
-	if (SPEC_DISAGREEMENTS.has(name)) test.fails(name, fn);
-	else test(name, fn);
+	test(name, fn);
 }
 
 // --- op builders -------------------------------------------------------------------------
@@ -110,3 +104,48 @@ export const wrmsr = (msr: XfdMsr, value: string): Op => ({ op: 'guest.wrmsr', m
 export const tileLoad: Op = { op: 'guest.tile_load' };
 export const cr0TsNm: Op = { op: 'guest.cr0_ts_nm' };
 export const hotplug: Op = { op: 'host.cpu_hotplug' };
+
+// --- KVM_GET_SUPPORTED_CPUID leaf 0xD on Sapphire Rapids (§0 rows, §2.5) --------------------
+// A: unchanged KVM, no AMX and no permission filtering: 0x2e7, standard size 2696, no XFD cap (§1.1).
+// B: permitted = supported & guest perm: 0x202e7 before a request (bit 17 alone), 0x40000 after
+// (overwrite bug; sizes from bit 18 alone = 2816+8192). C: kvm_get_filtered_xcr0(): 0x2e7 before
+// (XTILECFG dropped without XTILEDATA), 0x602e7 after. XFD (0xD.1 EAX[4]) regardless of permission.
+const LEAF_D_NO_AMX = {
+	ret: '0',
+	'd0.eax': '0x2e7',
+	'd0.edx': '0x0',
+	'd0.ebx': '2696',
+	'd0.ecx': '2696',
+	'd1.eax.xfd': '0',
+	subleaves: '2,5,6,7,9',
+};
+
+export const SPR_LEAF_D_WITHOUT_PERM = {
+	[A]: LEAF_D_NO_AMX,
+	[B]: { ret: '0', 'd0.eax': '0x202e7', 'd0.edx': '0x0', 'd0.ebx': '2816', 'd0.ecx': '2816', 'd1.eax.xfd': '1', subleaves: '2,5,6,7,9,17' },
+	[C]: { ...LEAF_D_NO_AMX, 'd1.eax.xfd': '1' },
+};
+
+export const SPR_LEAF_D_AFTER_PERM = {
+	[A]: LEAF_D_NO_AMX,
+	[B]: {
+		ret: '0',
+		'd0.eax': '0x40000',
+		'd0.edx': '0x0',
+		'd0.ebx': '11008',
+		'd0.ecx': '11008',
+		'd1.eax.xfd': '1',
+		subleaves: '18',
+		'd18.ecx.xfd': '1',
+	},
+	[C]: {
+		ret: '0',
+		'd0.eax': '0x602e7',
+		'd0.edx': '0x0',
+		'd0.ebx': '11008',
+		'd0.ecx': '11008',
+		'd1.eax.xfd': '1',
+		subleaves: '2,5,6,7,9,17,18',
+		'd18.ecx.xfd': '1',
+	},
+};
