@@ -9,7 +9,8 @@ import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError, UsageError } from '../errors.js';
-import { printCaseList, printError, printExplain, printGenerateSummary, type Print } from '../report/console.js';
+import { printCaseList, printError, printExplain, printGenerateSummary, printRevisions, type Print } from '../report/console.js';
+import { REVISION_ORDER, allBehaviours, revision } from '../model/index.js';
 import { loadPlatform, loadRevision, parseSeed, parseStrength } from './inputs.js';
 
 interface SuiteOptions {
@@ -76,6 +77,17 @@ function program(print: Print): Command {
 			const found = buildSuite(request).cases.find((c) => c.id === id);
 			if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
 			printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
+		});
+
+	cli.command('revisions')
+		.description('show the named behaviours of the model and which kernel revisions have them')
+		.action(() => {
+			const revisions = REVISION_ORDER.map(revision);
+			printRevisions(
+				print,
+				[...REVISION_ORDER],
+				allBehaviours().map((behaviour) => ({ behaviour, in: revisions.map((r) => r.behaviours.has(behaviour.id)) })),
+			);
 		});
 
 	cli.command('schema')

@@ -42,3 +42,8 @@ export function kvmHasXfd(platform: Platform, rev: Revision): boolean {
 export function hostXfdBits(platform: Platform): bigint {
 	return platform.hasXfd ? platform.userMax & DYNAMIC : 0n;
 }
+
+/** VMX stops intercepting IA32_XFD after the first successful non-zero write (§1.3, vmx.c:2256-2273). */
+export function startsPassthrough(value: bigint, platform: Platform, rev: Revision): boolean {
+	return value !== 0n && platform.backend === 'vmx' && has(rev, 'xfd-passthrough-after-first-write');
+}

@@ -73,6 +73,7 @@ export const RULES = {
 	'msr.host-get': R('host-initiated reads of XFD/XFD_ERR always succeed and return fpstate->xfd / guest_fpu.xfd_err', '§2.9; x86.c:4060-4073'),
 	'msr.host-set-unsupported-bits': R('host writes with bits outside GSX & XTILEDATA fail (KVM_SET_MSRS processes 0)', '§2.9; x86.c:3703-3722'),
 	'msr.host-set': R('the value is stored; a non-zero XFD write on VMX disables XFD interception', '§2.9; x86.c:3703-3722, vmx.c:2256-2273, core.c:295-322'),
+	'hotplug.cycle-stale-cache': R('offlining and onlining a CPU resets MSR_IA32_XFD but leaves the per-CPU cache stale: a later XFD load may be skipped on that CPU, so XFD-dependent outcomes there are unspecified (host XRSTOR #NM possible)', '§4 #10; 10e4b5166df9'),
 	'hotplug.cycle': R('offlining and onlining a CPU resets MSR_IA32_XFD; the per-CPU cache is resynchronised where the fix is present', '§4 #10; xstate.h:179-194'),
 	// guest (§2.9-2.11)
 	'cr4.osxsave-without-cpuid-xsave': R('setting CR4.OSXSAVE when the guest CPUID set by KVM_SET_CPUID2 lacks CPUID.1.ECX.XSAVE is #GP (no CPUID set: no guest-reserved CR4 bits)', '§2.10; x86.c:1129-1138 __kvm_is_valid_cr4, cpuid.c:417 cr4_guest_rsvd_bits'),
@@ -87,7 +88,9 @@ export const RULES = {
 	'guest-msr.passthrough-reserved': R('XFD writes are not intercepted: hardware raises #GP for bits the CPU cannot disable', '§2.9, §3.3'),
 	'tile.ud-no-xtile': R('AMX instructions with XTILE not enabled in XCR0 (or CR4.OSXSAVE=0) are #UD', '§3.1, §3.3'),
 	'tile.nm-xfd-armed': R('TILELOADD with XFD[18]=1 raises #NM and sets XFD_ERR[18]; KVM keeps it in guest_fpu.xfd_err', '§2.11 steps 2-5, §3.3'),
-	'cr0ts.nm': R('an x87 instruction with CR0.TS=1 raises #NM and leaves IA32_XFD_ERR unchanged', '§3.3, §2.11 step 3, §4 #13'),
+	'cr0ts.nm': R('an x87 instruction with CR0.TS=1 raises #NM; hardware leaves IA32_XFD_ERR unchanged and KVM no longer re-reads it', '§3.3, §2.11 step 3, §4 #13'),
+	'cr0ts.nm-reread': R('an x87 instruction with CR0.TS=1 raises #NM; KVM re-reads IA32_XFD_ERR, which still holds the guest value, so it is unchanged', '§2.11 step 3 (vmx.c:6977-6995), §4 #13'),
+	'tile.xfd-cache-stale': R('after a CPU hotplug without the xfd_state fix, whether XFD is really armed depends on the CPU the vCPU runs on', '§4 #10; xstate.h:179-194'),
 	'tile.load': R('tile configuration and data are loaded: XTILECFG and XTILEDATA are in use', '§3.3'),
 } as const satisfies Record<string, Rule>;
 

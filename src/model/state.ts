@@ -52,6 +52,8 @@ export interface VcpuState {
 	readonly xfdPassthrough: boolean;
 	readonly xstate: XstateKnowledge;
 	readonly cr4Osxsave: boolean;
+	/** The per-CPU xfd_state cache disagrees with MSR_IA32_XFD after a CPU hotplug (§4 #10). */
+	readonly xfdCacheStale: boolean;
 }
 
 /** What a save step captured, for restoring into a new VM (§2.12). */

@@ -1,8 +1,8 @@
 // Guest instructions, executed inside KVM_RUN and observed through the guest's exception handler
 // and host-side reads (§2.9-2.11, §3.3).
-import { hostXfdBits } from './kvm-caps.js';
+import { hostXfdBits, startsPassthrough } from './kvm-caps.js';
 import type { Op } from './ops.js';
-import type { Outcome } from './outcome.js';
+import { UNSPECIFIED, type Outcome } from './outcome.js';
 import { has } from './revision.js';
 import type { RuleId } from './rules.js';
 import type { ModelState, VcpuState, XstateKnowledge } from './state.js';
@@ -62,19 +62,20 @@ function execute(vcpu: VcpuState, op: GuestOp, ctx: StepContext): Executed {
 			if (!cpuidXfd) return fault('GP', 'guest-msr.no-cpuid-xfd');
 			if (value & ~(vcpu.gsx & DYNAMIC)) return fault('GP', 'guest-msr.unsupported-bits');
 			if (op.msr === 'XFD_ERR') return done({ ...vcpu, xfdErr: value }, 'guest-msr.write');
-			const passthrough = vcpu.xfdPassthrough || (ctx.platform.backend === 'vmx' && value !== 0n);
+			const passthrough = vcpu.xfdPassthrough || startsPassthrough(value, ctx.platform, ctx.rev);
 			return done({ ...vcpu, xfd: value, xfdPassthrough: passthrough }, 'guest-msr.write');
 		}
 		case 'guest.tile_load': {
 			if (!vcpu.cr4Osxsave || (vcpu.xcr0 & XTILE) !== XTILE) return fault('UD', 'tile.ud-no-xtile');
+			if (vcpu.xfdCacheStale) return fault(UNSPECIFIED, 'tile.xfd-cache-stale');
 			if (vcpu.xfd & XTILEDATA) return { outcome: { vector: 'NM' }, rule: 'tile.nm-xfd-armed', next: { ...vcpu, xfdErr: vcpu.xfdErr | XTILEDATA } };
 			const xstate = { must: vcpu.xstate.must | XTILE, may: vcpu.xstate.may | XTILE, nonInit: vcpu.xstate.nonInit | XTILE };
 			return done({ ...vcpu, xstate }, 'tile.load');
 		}
 		case 'guest.cr0_ts_nm':
-			// XFD_ERR is untouched by a CR0.TS #NM in hardware; KVM re-reading it (before the mainline
-			// fix) reads back the guest's own value, so the guest-visible result is the same.
-			return fault('NM', 'cr0ts.nm');
+			// Hardware leaves XFD_ERR alone on a CR0.TS #NM. Before the mainline fix KVM re-reads it,
+			// getting the guest's own value back: the same guest-visible result for a different reason.
+			return fault('NM', has(ctx.rev, 'nm-cr0ts-preserves-xfd-err') ? 'cr0ts.nm' : 'cr0ts.nm-reread');
 	}
 }
 

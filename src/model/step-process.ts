@@ -31,19 +31,22 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 	const { platform, rev } = ctx;
 	switch (op.op) {
 		case 'arch_prctl.get': {
+			if (op.option === 'ARCH_GET_XCOMP_GUEST_PERM' && !has(rev, 'guest-perm-prctls')) return same({ ret: errno('EINVAL') }, 'prctl.unknown-option');
 			if (op.pointer === 'bad') return same({ ret: errno('EFAULT') }, 'prctl.get.bad-pointer');
 			if (op.option === 'ARCH_GET_XCOMP_SUPP') return same({ ret: '0', value: hex(platform.userMax | FPSSE) }, 'prctl.get.supp');
 			if (op.option === 'ARCH_GET_XCOMP_PERM') return same({ ret: '0', value: hex(state.proc.hostPerm & USER_SUPPORTED) }, 'prctl.get.perm');
 			return same({ ret: '0', value: hex(state.proc.guestPerm & USER_SUPPORTED) }, 'prctl.get.guest-perm');
 		}
 		case 'arch_prctl.req':
+			if (op.option === 'ARCH_REQ_XCOMP_GUEST_PERM' && !has(rev, 'guest-perm-prctls')) return same({ ret: errno('EINVAL') }, 'prctl.unknown-option');
 			return requestPermission(state, op.option === 'ARCH_REQ_XCOMP_GUEST_PERM', op.feature, ctx);
 		case 'arch_prctl.unknown':
 			return same({ ret: errno('EINVAL') }, 'prctl.unknown-option');
 		case 'fork': {
 			// The child does not use the parent's VM; its permissions follow fpu_inherit_perms().
-			const proc: ProcessState = platform.dynamicEnabled ? { ...state.proc, child: true } : initialProcess(platform, true);
-			return { state: { proc, vcpu: null, saved: {} }, outcome: { ret: '0' }, rule: platform.dynamicEnabled ? 'fork.inherit' : 'fork.defaults' };
+			const inherit = platform.dynamicEnabled && has(rev, 'perm-inherited-on-fork');
+			const proc: ProcessState = inherit ? { ...state.proc, child: true } : initialProcess(platform, true);
+			return { state: { proc, vcpu: null, saved: {} }, outcome: { ret: '0' }, rule: inherit ? 'fork.inherit' : 'fork.defaults' };
 		}
 		case 'kvm.check_extension': {
 			const size = xsave2CapSize(platform, rev, state.proc);
@@ -59,11 +62,14 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 		case 'kvm.get_supported_cpuid':
 			return same(supportedCpuidLeafD(state.proc, ctx), 'supported-cpuid.leaf-d');
 		case 'vm.create_vcpu': {
-			const proc = { ...state.proc, guestLocked: true };
+			const proc = { ...state.proc, guestLocked: state.proc.guestLocked || has(rev, 'vcpu-create-locks-guest-perm') };
 			return { state: { ...state, proc, vcpu: freshVcpu(ctx) }, outcome: { ret: '0' }, rule: 'vcpu.create' };
 		}
-		case 'host.cpu_hotplug':
-			return same({ ret: '0' }, 'hotplug.cycle');
+		case 'host.cpu_hotplug': {
+			// Without the fix the per-CPU xfd_state cache survives the MSR reset (§4 #10).
+			if (has(rev, 'xfd-state-hotplug-sync') || !state.vcpu) return same({ ret: '0' }, 'hotplug.cycle');
+			return { state: { ...state, vcpu: { ...state.vcpu, xfdCacheStale: true } }, outcome: { ret: '0' }, rule: 'hotplug.cycle-stale-cache' };
+		}
 	}
 }
 
@@ -125,5 +131,6 @@ function freshVcpu(ctx: StepContext): VcpuState {
 		// A zeroed buffer: extended components are in init state; x87/SSE may be reported either way.
 		xstate: { must: 0n, may: FPSSE, nonInit: 0n },
 		cr4Osxsave: false,
+		xfdCacheStale: false,
 	};
 }

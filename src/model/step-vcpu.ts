@@ -1,5 +1,5 @@
 // Host-side vCPU ioctls: KVM_SET_CPUID2, XCRS, XSAVE, MSRS (§2.6-2.9, §2.12).
-import { kvmHasXfd, kvmSupportedXcr0, permittedXcr0 } from './kvm-caps.js';
+import { kvmHasXfd, kvmSupportedXcr0, permittedXcr0, startsPassthrough } from './kvm-caps.js';
 import type { CpuidVariant, Op, XsaveImage } from './ops.js';
 import { UNSPECIFIED, bitsMatcher, errno, type Outcome } from './outcome.js';
 import { has } from './revision.js';
@@ -68,7 +68,7 @@ export function stepVcpu(state: ModelState, vcpu: VcpuState, op: VcpuOp, ctx: St
 			// XSTATE_BV is left alone (§2.9, §5 item 4).
 			const next: VcpuState =
 				op.msr === 'XFD'
-					? { ...vcpu, xfd: value, xfdPassthrough: vcpu.xfdPassthrough || (ctx.platform.backend === 'vmx' && value !== 0n) }
+					? { ...vcpu, xfd: value, xfdPassthrough: vcpu.xfdPassthrough || startsPassthrough(value, ctx.platform, ctx.rev) }
 					: { ...vcpu, xfdErr: value };
 			return withVcpu(state, next, { nmsrs: '1' }, 'msr.host-set');
 		}
@@ -123,16 +123,16 @@ function setCpuid2(state: ModelState, vcpu: VcpuState, cpuid: CpuidConfig, ctx: 
 	const { platform, rev } = ctx;
 	const written = { 'leafd.xcr0': hex(cpuid.xcr0) };
 	const same = (ret: string, rule: RuleId): StepResult => ({ state, outcome: { ret, ...written }, rule });
-	if (vcpu.hasRun) {
-		if (has(rev, 'post-run-set-cpuid2-unspecified')) return same(UNSPECIFIED, 'cpuid.post-run-unspecified');
+	if (vcpu.hasRun && has(rev, 'post-run-set-cpuid2-identical-only')) {
 		if (vcpu.cpuid && sameCpuid(vcpu.cpuid, cpuid)) return same('0', 'cpuid.post-run-identical');
 		return same(errno('EINVAL'), 'cpuid.post-run-differs');
 	}
+	if (vcpu.hasRun && has(rev, 'post-run-set-cpuid2-unspecified')) return same(UNSPECIFIED, 'cpuid.post-run-unspecified');
 	const supported = kvmSupportedXcr0(platform, rev);
 	const gsx = cpuid.leafD ? cpuid.xcr0 & supported : 0n;
 	// The CPUID userspace set is what a later restore into a new VM feeds back ('saved').
 	const kept = { ...state, saved: { ...state.saved, cpuid } };
-	if (has(rev, 'kvm-v5.16-unchanged')) {
+	if (!has(rev, 'set-cpuid2-reallocates')) {
 		return withVcpu(kept, { ...vcpu, cpuid, gsx }, { ret: '0', ...written }, 'cpuid.no-perm-check');
 	}
 	let next: VcpuState = vcpu;

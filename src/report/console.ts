@@ -1,7 +1,7 @@
 // All terminal printing lives here; the other stages return data.
 import pc from 'picocolors';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
-import type { Op, RevisionId, RuleId } from '../model/index.js';
+import type { Behaviour, Op, RevisionId, RuleId } from '../model/index.js';
 import { rule } from '../model/index.js';
 
 export type Print = (line: string) => void;
@@ -59,6 +59,21 @@ export function printExplain(print: Print, header: { id: string; title: string; 
 			print(pc.dim(`       ${id}: ${summary} [${citation}]`));
 		}
 	});
+}
+
+/** One row per behaviour: which revisions have it, then what it is and where it comes from. */
+export function printRevisions(print: Print, revisions: readonly RevisionId[], behaviours: readonly { behaviour: Behaviour; in: readonly boolean[] }[]): void {
+	const width = Math.max(...behaviours.map((b) => b.behaviour.id.length));
+	print(`${''.padEnd(width)}  ${revisions.map((r) => r.padEnd(10)).join(' ')}`);
+	for (const { behaviour, in: present } of behaviours) {
+		const marks = present.map((p) => (p ? 'yes' : '-').padEnd(10)).join(' ');
+		print(`${behaviour.id.padEnd(width)}  ${marks}${behaviour.assumption ? ' (assumption)' : ''}`);
+	}
+	print('');
+	for (const { behaviour } of behaviours) {
+		print(`${behaviour.id}: ${behaviour.summary}`);
+		print(pc.dim(`    kernels: ${behaviour.kernels} [${behaviour.citation}]`));
+	}
 }
 
 export function printError(print: Print, message: string): void {

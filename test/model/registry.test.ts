@@ -1,5 +1,8 @@
 // The rule and behaviour registries: every entry cites the contract, revisions are the documented sets.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { REPO } from '../helpers.js';
 import { RULES, REVISION_ORDER, allBehaviours, has, revision } from '../../src/model/index.js';
 
 describe('rules', () => {
@@ -48,5 +51,13 @@ describe('behaviours', () => {
 
 	test('has() rejects an unknown behaviour name instead of answering false', () => {
 		expect(() => has(revision('v6.12'), 'no-such-behaviour')).toThrow(/unknown behaviour/);
+	});
+});
+
+describe('no behaviour is decoration', () => {
+	test.each(allBehaviours().map((b) => b.id))('%s is consulted by the model', (id) => {
+		const dir = join(REPO, 'src/model');
+		const sources = readdirSync(dir).map((n) => readFileSync(join(dir, n), 'utf8')).join('\n');
+		expect(sources).toMatch(new RegExp(`has\\((?:ctx\\.)?rev, '${id.replace(/\./g, '\\.')}'\\)`));
 	});
 });
