@@ -64,10 +64,10 @@ export function printExplain(print: Print, header: { id: string; title: string; 
 /** One row per behaviour: which revisions have it, then what it is and where it comes from. */
 export function printRevisions(print: Print, revisions: readonly RevisionId[], behaviours: readonly { behaviour: Behaviour; in: readonly boolean[] }[]): void {
 	const width = Math.max(...behaviours.map((b) => b.behaviour.id.length));
-	print(`${''.padEnd(width)}  ${revisions.map((r) => r.padEnd(10)).join(' ')}`);
+	print(`${''.padEnd(width)}  ${revisions.map((r) => r.padEnd(10)).join(' ')}`.trimEnd());
 	for (const { behaviour, in: present } of behaviours) {
 		const marks = present.map((p) => (p ? 'yes' : '-').padEnd(10)).join(' ');
-		print(`${behaviour.id.padEnd(width)}  ${marks}${behaviour.assumption ? ' (assumption)' : ''}`);
+		print(`${behaviour.id.padEnd(width)}  ${marks}${behaviour.assumption ? ' (assumption)' : ''}`.trimEnd());
 	}
 	print('');
 	for (const { behaviour } of behaviours) {

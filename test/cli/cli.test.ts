@@ -117,6 +117,17 @@ describe('list and explain', () => {
 	});
 });
 
+describe('revisions', () => {
+	test('prints the behaviour matrix and marks assumptions', () => {
+		const r = cli('revisions');
+		expect(r.code).toBe(0);
+		const lines = r.out.split('\n');
+		expect(lines[0]).toMatch(/^\s+fpu-kvm-v1 v5\.17\s+v6\.12\s+mainline\s*$/);
+		expect(lines).toContainEqual(expect.stringMatching(/^perm-request-overwrites\s+yes\s+yes\s+-\s+-\s*$/));
+		expect(lines).toContainEqual(expect.stringMatching(/^kvm-v5\.16-unchanged\s+yes\s+-\s+-\s+-\s+\(assumption\)$/));
+	});
+});
+
 describe('schema', () => {
 	test('the committed JSON Schema matches the zod schema', () => {
 		const committed = JSON.parse(readFileSync(join(REPO, 'schema/expected.schema.json'), 'utf8'));
