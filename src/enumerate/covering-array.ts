@@ -7,7 +7,8 @@
  * enumerated once up front. That makes feasibility exact (a tuple is required
  * iff some valid row contains it) and lets the builder ask "can this partial
  * row still be completed?" by intersecting per-(parameter, value) bitsets
- * over the valid rows.
+ * over the valid rows. Constraints are therefore called once per row of the
+ * full product, with one reused array: they must not keep a reference to it.
  */
 
 export interface ParamValue { readonly id: string; readonly invalid?: boolean }
@@ -38,12 +39,17 @@ export interface CoveringArray {
 
 /** Above this many complete rows, enumerating the space up front is not reasonable. */
 const MAX_PRODUCT = 2_000_000;
+/** One bitset per (parameter, value) over the product; a few huge domains could exhaust memory. */
+const MAX_SUPPORT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Greedy IPOG is sensitive to how ties fall; a few differently seeded
- * attempts (cheap next to enumerating the space) avoid its worst outcomes.
+ * attempts avoid its worst outcomes. They are only made while the array is
+ * clearly above the trivial lower bound: within a few percent of it (typical
+ * when one high-strength subset dominates) retries rarely pay off.
  */
 const ATTEMPTS = 6;
+const CLOSE_TO_BOUND = 1.05;
 
 /** Marks a parameter position not yet chosen in a partial row. */
 const DONT_CARE = -1;
@@ -54,6 +60,13 @@ const UNCOVERED = 1;
 const COVERED = 2;
 
 type Bitset = Uint32Array;
+
+/** A bitset stored as its non-zero words: the first `count` word indices and their bits. */
+interface SparseBits {
+	readonly words: Int32Array;
+	readonly bits: Int32Array;
+	count: number;
+}
 
 /** Everything derived from a spec that does not depend on the build order. */
 interface Space {
@@ -66,6 +79,8 @@ interface Space {
 	readonly feasible: readonly Uint8Array[];
 	/** support[param][value]: bitset of the valid rows having that value there. */
 	readonly support: readonly (readonly Bitset[])[];
+	/** The same sets keeping only their non-zero words: cheap to copy or scan. */
+	readonly sparseSupport: readonly (readonly SparseBits[])[];
 	readonly validCount: number;
 }
 
@@ -114,8 +129,10 @@ function analyseSpace(spec: CoverageSpec): Space {
 	checkProduct(sizes);
 	const invalid = spec.parameters.map((param) => param.values.map((v) => v.invalid === true));
 	const subsets = strengthSubsets(spec);
-	const { support, validCount, feasible } = enumerateValidRows(spec, sizes, invalid, subsets);
-	return { sizes, invalid, subsets, feasible, support, validCount };
+	const { support, validCount } = enumerateValidRows(spec, sizes, invalid);
+	const sparseSupport = support.map((perValue) => perValue.map(sparseOf));
+	const feasible = subsets.map((subset) => feasibleCombos(sizes, support, sparseSupport, subset));
+	return { sizes, invalid, subsets, feasible, support, sparseSupport, validCount };
 }
 
 function checkProduct(sizes: readonly number[]): void {
@@ -128,6 +145,13 @@ function checkProduct(sizes: readonly number[]): void {
 				'split it or reduce the number of values',
 			);
 		}
+	}
+	const supportBytes = sizes.reduce((a, b) => a + b, 0) * Math.ceil(product / 32) * 4;
+	if (supportBytes > MAX_SUPPORT_BYTES) {
+		throw new Error(
+			`covering array: parameter space [${sizes.join(' x ')}] has too many values for its size; ` +
+			'split it or reduce the number of values',
+		);
 	}
 }
 
@@ -196,21 +220,12 @@ function kSubsets(items: readonly number[], k: number): number[][] {
 	return out;
 }
 
-/**
- * Walks the full product once; for each valid row records its bits in the
- * support sets and marks the combinations it contains as feasible.
- */
-function enumerateValidRows(
-	spec: CoverageSpec,
-	sizes: readonly number[],
-	invalid: readonly (readonly boolean[])[],
-	subsets: readonly (readonly number[])[],
-) {
+/** Walks the full product once, recording each valid row in the support bitsets. */
+function enumerateValidRows(spec: CoverageSpec, sizes: readonly number[], invalid: readonly (readonly boolean[])[]) {
 	const n = sizes.length;
 	const product = sizes.reduce((a, b) => a * b, 1);
 	const capacityWords = Math.ceil(product / 32);
 	const support = sizes.map((size) => Array.from({ length: size }, () => new Uint32Array(capacityWords)));
-	const feasible = subsets.map((subset) => new Uint8Array(comboCount(sizes, subset)));
 	const constraints = spec.constraints ?? [];
 	let validCount = 0;
 
@@ -221,7 +236,6 @@ function enumerateValidRows(
 			const word = validCount >>> 5;
 			const bit = 1 << (validCount & 31);
 			for (let p = 0; p < n; p++) support[p][row[p]][word] |= bit;
-			subsets.forEach((subset, s) => { feasible[s][encodeCombo(sizes, subset, row)] = 1; });
 			validCount++;
 		}
 		advance(row, sizes);
@@ -230,9 +244,80 @@ function enumerateValidRows(
 	const usedWords = Math.ceil(validCount / 32);
 	return {
 		support: support.map((perValue) => perValue.map((bits) => bits.subarray(0, usedWords))),
-		feasible,
 		validCount,
 	};
+}
+
+/**
+ * Per mixed-radix combination of `subset`: 1 iff some valid row has it, i.e.
+ * the support sets of its values intersect. The scan walks the sparsest of
+ * them and probes the others.
+ */
+function feasibleCombos(
+	sizes: readonly number[],
+	support: readonly (readonly Bitset[])[],
+	sparseSupport: readonly (readonly SparseBits[])[],
+	subset: readonly number[],
+): Uint8Array {
+	const feasible = new Uint8Array(comboCount(sizes, subset));
+	for (let combo = 0; combo < feasible.length; combo++) {
+		const values = decodeCombo(sizes, subset, combo);
+		const first = sparsestValue(sparseSupport, subset, values);
+		const others: Bitset[] = [];
+		subset.forEach((p, i) => { if (i !== first) others.push(support[p][values[i]]); });
+		feasible[combo] = meetsAll(sparseSupport[subset[first]][values[first]], others) ? 1 : 0;
+	}
+	return feasible;
+}
+
+/** Position in `params` whose value has the sparsest support: the cheapest one to start a scan from. */
+function sparsestValue(sparseSupport: readonly (readonly SparseBits[])[], params: readonly number[], values: readonly number[]): number {
+	let best = 0;
+	for (let i = 1; i < params.length; i++) {
+		if (sparseSupport[params[i]][values[i]].count < sparseSupport[params[best]][values[best]].count) best = i;
+	}
+	return best;
+}
+
+function sparseOf(dense: Bitset): SparseBits {
+	let count = 0;
+	for (let w = 0; w < dense.length; w++) if (dense[w] !== 0) count++;
+	const sparse: SparseBits = { words: new Int32Array(count), bits: new Int32Array(count), count };
+	for (let w = 0, k = 0; w < dense.length; w++) {
+		if (dense[w] === 0) continue;
+		sparse.words[k] = w;
+		sparse.bits[k++] = dense[w];
+	}
+	return sparse;
+}
+
+/** Whether some bit of `base` is also set in every one of `others`. */
+function meetsAll(base: SparseBits, others: readonly Bitset[]): boolean {
+	for (let k = 0; k < base.count; k++) {
+		const w = base.words[k];
+		let x = base.bits[k];
+		for (let i = 0; x !== 0 && i < others.length; i++) x &= others[i][w];
+		if (x !== 0) return true;
+	}
+	return false;
+}
+
+/** Whether `base` and `other` share a bit. */
+function meets(base: SparseBits, other: Bitset): boolean {
+	for (let k = 0; k < base.count; k++) if (base.bits[k] & other[base.words[k]]) return true;
+	return false;
+}
+
+/** Narrows `base` in place to its intersection with `other`. */
+function narrow(base: SparseBits, other: Bitset): void {
+	let kept = 0;
+	for (let k = 0; k < base.count; k++) {
+		const x = base.bits[k] & other[base.words[k]];
+		if (x === 0) continue;
+		base.words[kept] = base.words[k];
+		base.bits[kept++] = x;
+	}
+	base.count = kept;
 }
 
 function rowAllowed(row: Row, invalidFlags: readonly (readonly boolean[])[], constraints: readonly Constraint[]): boolean {
@@ -350,38 +435,36 @@ function shuffledIndices(count: number, random: Random): number[] {
 // ---------------------------------------------------------------------------
 // Completability: a partial row can be completed iff some valid row agrees
 // with it on every assigned position, i.e. the AND of their support sets is
-// non-empty.
+// non-empty. Each partial row carries that AND, narrowed as values are set.
+// It is kept sparse: once a few values are set it spans a handful of words,
+// so checks no longer scale with the size of the space.
 
-function intersects(a: Bitset, b: Bitset): boolean {
-	for (let w = 0; w < a.length; w++) if (a[w] & b[w]) return true;
-	return false;
+interface PartialRow {
+	/** Value index per parameter, DONT_CARE where not chosen yet. */
+	readonly values: Int32Array;
+	/** Valid rows agreeing with every assigned position. */
+	readonly support: SparseBits;
 }
 
-/** Writes into `out` the set of valid rows agreeing with every assigned position of `row`. */
-function rowSupport(space: Space, row: Int32Array, out: Bitset): void {
-	out.fill(0xffffffff);
-	for (let p = 0; p < row.length; p++) {
-		if (row[p] === DONT_CARE) continue;
-		const bits = space.support[p][row[p]];
-		for (let w = 0; w < out.length; w++) out[w] &= bits[w];
-	}
+/** A new row with only parameter `p` set to `v`; rows are always created around a first value. */
+function rowWith(space: Space, p: number, v: number): PartialRow {
+	const first = space.sparseSupport[p][v];
+	const row: PartialRow = {
+		values: new Int32Array(space.sizes.length).fill(DONT_CARE),
+		support: { words: first.words.slice(), bits: first.bits.slice(), count: first.count },
+	};
+	row.values[p] = v;
+	return row;
 }
 
-/** Whether `row`, with `tuple` written over its don't-cares, could still be completed. */
-function completableWith(space: Space, row: Int32Array, subset: readonly number[], values: readonly number[]): boolean {
-	const sets: Bitset[] = [];
-	for (let p = 0; p < row.length; p++) if (row[p] !== DONT_CARE) sets.push(space.support[p][row[p]]);
-	subset.forEach((p, i) => { if (row[p] === DONT_CARE) sets.push(space.support[p][values[i]]); });
-	const words = space.support[0]?.[0]?.length ?? 0;
-	for (let w = 0; w < words; w++) {
-		let x = 0xffffffff;
-		for (const bits of sets) {
-			x &= bits[w];
-			if (x === 0) break;
-		}
-		if (x !== 0) return true;
-	}
-	return false;
+function assign(space: Space, row: PartialRow, p: number, v: number): void {
+	row.values[p] = v;
+	narrow(row.support, space.support[p][v]);
+}
+
+/** Whether the row stays completable once `p` is set to `v`. */
+function allows(space: Space, row: PartialRow, p: number, v: number): boolean {
+	return meets(row.support, space.support[p][v]);
 }
 
 // ---------------------------------------------------------------------------
@@ -401,51 +484,46 @@ interface Build {
 	readonly ties: 'ranked' | 'random';
 	/** Per subset, per combination: NOT_REQUIRED, UNCOVERED or COVERED. */
 	readonly state: Uint8Array[];
-	readonly rows: Int32Array[];
-	/** Scratch bitset sized to the valid-row set. */
-	readonly scratch: Bitset;
+	readonly rows: PartialRow[];
 }
 
 /**
- * First a ranked attempt, then random-tie ones; keeps the first smallest.
- * Stops early once an attempt meets the trivial lower bound (the largest
- * number of feasible combinations of any one subset).
+ * First a ranked attempt, then random-tie ones; keeps the first smallest and
+ * fills its don't-cares. The trivial lower bound is the largest number of
+ * feasible combinations of any one subset.
  */
 function smallestOfAttempts(space: Space, seed: number): Int32Array[] {
+	if (space.validCount === 0 || space.subsets.length === 0) return [];
 	const random = new Random(seed);
-	const lowerBound = Math.max(0, ...space.feasible.map((feasible) => feasible.reduce((a, b) => a + b, 0)));
-	let best: Int32Array[] | null = null;
-	for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-		const rows = growRows(space, random, attempt === 0 ? 'ranked' : 'random');
-		if (!best || rows.length < best.length) best = rows;
-		if (best.length <= lowerBound) break;
+	const order = parameterOrder(space);
+	const lowerBound = space.feasible.reduce((bound, feasible) => Math.max(bound, feasible.reduce((a, b) => a + b, 0)), 0);
+	let best = growRows(space, random, order, 'ranked');
+	for (let attempt = 1; attempt < ATTEMPTS && best.length > lowerBound * CLOSE_TO_BOUND; attempt++) {
+		const rows = growRows(space, random, order, 'random');
+		if (rows.length < best.length) best = rows;
 	}
-	return best ?? [];
+	for (const row of best) fillDontCares(space, random, row, order);
+	return best.map((row) => row.values);
 }
 
-function growRows(space: Space, random: Random, ties: Build['ties']): Int32Array[] {
-	const n = space.sizes.length;
-	if (space.validCount === 0 || space.subsets.length === 0) return [];
+function growRows(space: Space, random: Random, order: readonly number[], ties: Build['ties']): PartialRow[] {
 	const build: Build = {
 		space,
 		random,
 		ties,
 		state: space.feasible.map((feasible) => feasible.map((flag) => (flag ? UNCOVERED : NOT_REQUIRED))),
 		rows: [],
-		scratch: new Uint32Array(Math.ceil(space.validCount / 32)),
 	};
-	const order = parameterOrder(space);
 	const endingAt = subsetsByLastParameter(space, order);
 	const prefix = initialPrefix(space, order);
 
 	seedRows(build, prefix, order, endingAt);
-	for (let k = prefix; k < n; k++) {
+	for (let k = prefix; k < order.length; k++) {
 		const p = order[k];
 		if (endingAt[p].length === 0) continue;
 		growHorizontally(build, p, endingAt[p]);
 		growVertically(build, endingAt[p]);
 	}
-	for (const row of build.rows) fillDontCares(build, row, order);
 	return build.rows;
 }
 
@@ -495,30 +573,32 @@ function seedRows(build: Build, prefix: number, order: readonly number[], ending
 	const s = space.subsets.findIndex((subset) => subset.join(',') === members.join(','));
 	if (s < 0) return;
 	const feasible = space.feasible[s];
-	const inPrefix = order.slice(0, prefix).flatMap((p) => endingAt[p]);
+	const inPrefix = members.flatMap((p) => endingAt[p]);
 	for (let combo = 0; combo < feasible.length; combo++) {
 		if (!feasible[combo]) continue;
-		const row = new Int32Array(space.sizes.length).fill(DONT_CARE);
-		decodeCombo(space.sizes, members, combo).forEach((v, i) => { row[members[i]] = v; });
+		const values = decodeCombo(space.sizes, members, combo);
+		const first = sparsestValue(space.sparseSupport, members, values);
+		const row = rowWith(space, members[first], values[first]);
+		members.forEach((p, i) => { if (i !== first) assign(space, row, p, values[i]); });
 		build.rows.push(row);
-		markCovered(build, row, inPrefix);
+		markCovered(build, row.values, inPrefix);
 	}
 }
 
-/** Records as covered every uncovered combination of `subsetIds` that `row` fully assigns. */
-function markCovered(build: Build, row: Int32Array, subsetIds: readonly number[]): void {
+/** Records as covered every uncovered combination of `subsetIds` that the row fully assigns. */
+function markCovered(build: Build, values: Int32Array, subsetIds: readonly number[]): void {
 	for (const s of subsetIds) {
-		const combo = assignedCombo(build.space, build.space.subsets[s], row);
+		const combo = assignedCombo(build.space, build.space.subsets[s], values);
 		if (combo >= 0 && build.state[s][combo] === UNCOVERED) build.state[s][combo] = COVERED;
 	}
 }
 
 /** The row's combination on `subset`, or -1 if any member is a don't-care. */
-function assignedCombo(space: Space, subset: readonly number[], row: Int32Array): number {
+function assignedCombo(space: Space, subset: readonly number[], values: Int32Array): number {
 	let combo = 0;
 	for (const p of subset) {
-		if (row[p] === DONT_CARE) return -1;
-		combo = combo * space.sizes[p] + row[p];
+		if (values[p] === DONT_CARE) return -1;
+		combo = combo * space.sizes[p] + values[p];
 	}
 	return combo;
 }
@@ -533,22 +613,24 @@ function growHorizontally(build: Build, p: number, subsetIds: readonly number[])
 	const ranking = shuffledIndices(space.sizes[p], build.random);
 	const tieBreaker = build.ties === 'random' ? build.random : null;
 	for (const row of build.rows) {
-		rowSupport(space, row, build.scratch);
 		const best = new BestPick(tieBreaker);
 		for (const v of ranking) {
-			if (!intersects(build.scratch, space.support[p][v])) continue;
-			row[p] = v;
-			best.offer(v, uncoveredGain(build, row, subsetIds));
+			if (!allows(space, row, p, v)) continue;
+			row.values[p] = v;
+			best.offer(v, uncoveredGain(build, row.values, subsetIds));
 		}
-		row[p] = best.score > 0 ? best.value : DONT_CARE;
-		if (row[p] !== DONT_CARE) markCovered(build, row, subsetIds);
+		row.values[p] = DONT_CARE;
+		if (best.score > 0) {
+			assign(space, row, p, best.value);
+			markCovered(build, row.values, subsetIds);
+		}
 	}
 }
 
-function uncoveredGain(build: Build, row: Int32Array, subsetIds: readonly number[]): number {
+function uncoveredGain(build: Build, values: Int32Array, subsetIds: readonly number[]): number {
 	let gain = 0;
 	for (const s of subsetIds) {
-		const combo = assignedCombo(build.space, build.space.subsets[s], row);
+		const combo = assignedCombo(build.space, build.space.subsets[s], values);
 		if (combo >= 0 && build.state[s][combo] === UNCOVERED) gain++;
 	}
 	return gain;
@@ -563,25 +645,29 @@ function growVertically(build: Build, subsetIds: readonly number[]): void {
 		for (let combo = 0; combo < state.length; combo++) {
 			if (state[combo] !== UNCOVERED) continue;
 			const values = decodeCombo(space.sizes, subset, combo);
-			const row = build.rows.find((candidate) => accepts(space, candidate, subset, values)) ?? appendRow(build);
-			subset.forEach((p, i) => { row[p] = values[i]; });
-			markCovered(build, row, subsetIds);
+			let row = build.rows.find((candidate) => accepts(space, candidate, subset, values));
+			if (!row) {
+				const first = sparsestValue(space.sparseSupport, subset, values);
+				row = rowWith(space, subset[first], values[first]);
+				build.rows.push(row);
+			}
+			for (let i = 0; i < subset.length; i++) {
+				if (row.values[subset[i]] === DONT_CARE) assign(space, row, subset[i], values[i]);
+			}
+			markCovered(build, row.values, subsetIds);
 		}
 	}
 }
 
-function accepts(space: Space, row: Int32Array, subset: readonly number[], values: readonly number[]): boolean {
+/** Whether the row agrees with the tuple where assigned and stays completable with it written in. */
+function accepts(space: Space, row: PartialRow, subset: readonly number[], values: readonly number[]): boolean {
+	const added: Bitset[] = [];
 	for (let i = 0; i < subset.length; i++) {
-		const current = row[subset[i]];
-		if (current !== DONT_CARE && current !== values[i]) return false;
+		const current = row.values[subset[i]];
+		if (current === DONT_CARE) added.push(space.support[subset[i]][values[i]]);
+		else if (current !== values[i]) return false;
 	}
-	return completableWith(space, row, subset, values);
-}
-
-function appendRow(build: Build): Int32Array {
-	const row = new Int32Array(build.space.sizes.length).fill(DONT_CARE);
-	build.rows.push(row);
-	return row;
+	return meetsAll(row.support, added);
 }
 
 /**
@@ -589,17 +675,13 @@ function appendRow(build: Build): Int32Array {
  * so the finished row is a valid one. Valid values are preferred so filler
  * does not turn a positive case into a negative one.
  */
-function fillDontCares(build: Build, row: Int32Array, order: readonly number[]): void {
-	const { space } = build;
-	rowSupport(space, row, build.scratch);
+function fillDontCares(space: Space, random: Random, row: PartialRow, order: readonly number[]): void {
 	for (const p of order) {
-		if (row[p] !== DONT_CARE) continue;
-		const best = new BestPick(build.random);
+		if (row.values[p] !== DONT_CARE) continue;
+		const best = new BestPick(random);
 		for (let v = 0; v < space.sizes[p]; v++) {
-			if (intersects(build.scratch, space.support[p][v])) best.offer(v, space.invalid[p][v] ? 0 : 1);
+			if (allows(space, row, p, v)) best.offer(v, space.invalid[p][v] ? 0 : 1);
 		}
-		row[p] = best.value;
-		const bits = space.support[p][best.value];
-		for (let w = 0; w < build.scratch.length; w++) build.scratch[w] &= bits[w];
+		assign(space, row, p, best.value);
 	}
 }
