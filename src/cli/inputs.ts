@@ -89,3 +89,8 @@ export function parseStrength(text: string): number {
 	if (!/^[1-4]$/.test(text)) throw new UsageError(`bad --strength '${text}': expected 1, 2, 3 or 4`);
 	return Number(text);
 }
+
+export function parseJobs(text: string): number {
+	if (!/^[1-9]\d{0,2}$/.test(text)) throw new UsageError(`bad --jobs '${text}': expected a number of parallel jobs from 1 to 999`);
+	return Number(text);
+}

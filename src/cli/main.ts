@@ -9,9 +9,13 @@ import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError, UsageError } from '../errors.js';
-import { printCaseList, printError, printExplain, printGenerateSummary, printRevisions, type Print } from '../report/console.js';
+import { printBuildSummary, printCaseList, printError, printExplain, printGenerateSummary, printRevisions, printTree, type Print } from '../report/console.js';
 import { REVISION_ORDER, allBehaviours, revision } from '../model/index.js';
-import { loadPlatform, loadRevision, parseSeed, parseStrength } from './inputs.js';
+import { loadPlatform, loadRevision, parseJobs, parseSeed, parseStrength } from './inputs.js';
+import { availableParallelism } from 'node:os';
+import { buildSelftests } from '../build/build.js';
+import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
+import { prepareTree, resolveTree } from '../tree/resolve.js';
 
 interface SuiteOptions {
 	platform: string;
@@ -77,6 +81,39 @@ function program(print: Print): Command {
 			const found = buildSuite(request).cases.find((c) => c.id === id);
 			if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
 			printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
+		});
+
+	const tree = cli.command('tree').description('kernel trees to build the emitted selftests against');
+	tree.command('prepare')
+		.description("install/unpack Debian's linux-source (--debian 6.12|6.1) or check a tree (--path DIR); run make headers")
+		.option('--debian <version>', `Debian linux-source version: ${DEBIAN_SOURCES.join(', ')}`)
+		.option('--path <dir>', 'a kernel tree of your own (e.g. a tglx x86/fpu-kvm checkout)')
+		.option('--cache <dir>', 'cache folder for unpacked trees and build output', defaultCacheDir())
+		.action(async (o: { debian?: string; path?: string; cache: string }) => {
+			const info = await prepareTree(o, print);
+			printTree(print, info);
+		});
+
+	cli.command('build')
+		.description('build the emitted selftests of an output folder against a kernel tree')
+		.requiredOption('--tree <dir>', 'kernel tree (a path, or debian:6.12 / debian:6.1 for the prepared Debian trees)')
+		.option('--out <dir>', 'output folder written by generate', 'out')
+		.option('--cflags <flags>', 'extra compiler flags (EXTRA_CFLAGS), e.g. -mgeneral-regs-only', '')
+		.option('--werror', 'add -Werror when compiling the emitted tests')
+		.option('-j, --jobs <n>', 'parallel compiler jobs', String(availableParallelism()))
+		.option('--cache <dir>', 'cache folder for unpacked trees and build output', defaultCacheDir())
+		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; jobs: string; cache: string }) => {
+			const info = await resolveTree(o.tree, o.cache, print);
+			const result = await buildSelftests({
+				tree: info,
+				outDir: resolve(o.out),
+				cacheDir: o.cache,
+				cflags: o.cflags.split(/\s+/).filter(Boolean),
+				werror: o.werror === true,
+				jobs: parseJobs(o.jobs),
+				progress: print,
+			});
+			printBuildSummary(print, result, o.out);
 		});
 
 	cli.command('revisions')

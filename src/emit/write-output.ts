@@ -1,11 +1,11 @@
 // Writes a set of files into the output folder without leaving anything half-written: every file is
 // first written to a temporary name inside the folder, and only when all are written are they renamed.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
-/** Files we may find in a folder we generated before; anything else makes it foreign. */
-const OURS = /^(README\.md|manifest\.json|expected\.json)$/;
+/** Entries we may find in a folder we generated before; anything else makes it foreign. */
+const OURS = /^(README\.md|manifest\.json|expected\.json|selftests|build|bin)$/;
 
 export function assertOutputFolderUsable(dir: string): void {
 	if (!existsSync(dir)) return;
@@ -28,7 +28,9 @@ export function writeOutputFiles(dir: string, files: ReadonlyMap<string, string>
 	const temps: string[] = [];
 	try {
 		for (const [name, content] of files) {
-			const temp = join(dir, `.${name}.tmp-${process.pid}`);
+			const target = join(dir, name);
+			mkdirSync(dirname(target), { recursive: true });
+			const temp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
 			temps.push(temp);
 			writeFileSync(temp, content);
 		}

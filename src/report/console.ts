@@ -1,6 +1,8 @@
 // All terminal printing lives here; the other stages return data.
 import pc from 'picocolors';
+import type { BuildResult } from '../build/build.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
+import type { TreeInfo } from '../tree/detect.js';
 import type { Behaviour, Op, RevisionId, RuleId } from '../model/index.js';
 import { rule } from '../model/index.js';
 
@@ -74,6 +76,16 @@ export function printRevisions(print: Print, revisions: readonly RevisionId[], b
 		print(`${behaviour.id}: ${behaviour.summary}`);
 		print(pc.dim(`    kernels: ${behaviour.kernels} [${behaviour.citation}]`));
 	}
+}
+
+export function printTree(print: Print, tree: TreeInfo): void {
+	print(`tree ${tree.root}: Linux ${tree.release}, selftests in ${tree.archDir}/, dialect ${tree.dialect}`);
+}
+
+export function printBuildSummary(print: Print, result: BuildResult, outDir: string): void {
+	for (const w of result.warnings) print(pc.yellow(w));
+	const binDir = result.binaries.length ? result.binaries[0]!.slice(0, result.binaries[0]!.lastIndexOf('/')) : outDir;
+	print(`built ${result.binaries.length} tests into ${binDir} (library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`);
 }
 
 export function printError(print: Print, message: string): void {

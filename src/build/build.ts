@@ -1,0 +1,127 @@
+// Builds the emitted selftests with the tree's own Makefile and flags: the selftests library once per
+// tree and flags (cached), then every emitted test in parallel; binaries are copied to <out>/bin.
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastLines, runCommand } from '../command.js';
+import { InfrastructureError, UsageError } from '../errors.js';
+import { KVM_SELFTESTS, type TreeInfo } from '../tree/detect.js';
+
+export interface BuildRequest {
+	readonly tree: TreeInfo;
+	readonly outDir: string;
+	readonly cacheDir: string;
+	/** Extra compiler flags for the library and the tests (EXTRA_CFLAGS). */
+	readonly cflags: readonly string[];
+	/** Add -Werror when compiling the emitted tests (not the tree's library). */
+	readonly werror: boolean;
+	readonly jobs: number;
+	readonly progress: (line: string) => void;
+}
+
+export interface BuildResult {
+	readonly binaries: readonly string[];
+	readonly libraryCached: boolean;
+	/** Compiler diagnostics (warnings) about the emitted files. */
+	readonly warnings: readonly string[];
+}
+
+const MINUTE = 60_000;
+/** Our own tiny makefile, read after the tree's: a name for "the library objects". */
+const HELPER_MAKEFILE = 'fkt-lib: $(LIBKVM_OBJS)\n';
+
+export function emittedSources(outDir: string, tree: TreeInfo): { dir: string; tests: string[] } {
+	const dir = join(outDir, 'selftests', tree.dialect);
+	const x86 = join(dir, 'x86_64');
+	if (!existsSync(x86)) {
+		throw new UsageError(`${outDir} has no emitted selftests for the ${tree.dialect} dialect of ${tree.root}: run 'fpu-kvm-testgen generate' first`);
+	}
+	const tests = readdirSync(x86)
+		.filter((n) => /^fkt_.*_test\.c$/.test(n))
+		.map((n) => n.slice(0, -2))
+		.sort();
+	if (!tests.length) throw new UsageError(`${x86} holds no emitted tests`);
+	return { dir, tests };
+}
+
+function libraryDir(request: BuildRequest): string {
+	const key = createHash('sha256').update([request.tree.root, request.tree.release, request.tree.dialect, ...request.cflags].join('\0')).digest('hex');
+	return join(request.cacheDir, 'build', key.slice(0, 16));
+}
+
+async function requireTool(name: string): Promise<void> {
+	const result = await runCommand([name, '--version'], { timeoutMs: MINUTE });
+	if (result.code !== 0) throw new InfrastructureError(`${name} is not available (${lastLines(result.output, 1)}): apt-get install gcc make`);
+}
+
+/** file:line:col: error|warning lines about emitted files, with the path as the user sees it. */
+function diagnostics(output: string, sourceDir: string, kind: 'error' | 'warning'): string[] {
+	return output
+		.split('\n')
+		.filter((l) => l.startsWith(sourceDir) && l.includes(`: ${kind}: `))
+		.map((l) => l.trim());
+}
+
+export async function buildSelftests(request: BuildRequest): Promise<BuildResult> {
+	const { tree } = request;
+	const sources = emittedSources(request.outDir, tree);
+	await requireTool('gcc');
+	await requireTool('make');
+	const library = libraryDir(request);
+	// Test objects live in the output folder, so two output folders never share them.
+	const output = join(request.outDir, 'build', tree.dialect);
+	mkdirSync(library, { recursive: true });
+	writeFileSync(join(library, 'fkt-helper.mk'), HELPER_MAKEFILE);
+	const make = (outputDir: string, extraCflags: readonly string[], targets: readonly string[]) => [
+		'make',
+		'-C',
+		join(tree.root, KVM_SELFTESTS),
+		'-f',
+		'Makefile',
+		'-f',
+		join(library, 'fkt-helper.mk'),
+		`-j${request.jobs}`,
+		`OUTPUT=${outputDir}`,
+		`VPATH=${sources.dir}`,
+		`TEST_GEN_PROGS_x86_64=${sources.tests.map((t) => `x86_64/${t}`).join(' ')}`,
+		`EXTRA_CFLAGS=${extraCflags.join(' ')}`,
+		...targets,
+	];
+
+	const libraryCached = existsSync(join(library, '.fkt-lib-done'));
+	if (!libraryCached) {
+		request.progress(`building the selftests library of ${tree.root} (once; cached in ${library})`);
+		const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE });
+		if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${lastLines(lib.output, 3)}`);
+		writeFileSync(join(library, '.fkt-lib-done'), '');
+	}
+	// Library objects with their timestamps: make sees them as up to date and links them.
+	cpSync(join(library, 'lib'), join(output, 'lib'), { recursive: true, preserveTimestamps: true });
+
+	// Objects built without -Werror would count as up to date: compile the emitted tests again.
+	if (request.werror) {
+		for (const t of sources.tests) rmSync(join(output, 'x86_64', `${t}.o`), { force: true });
+	}
+	request.progress(`compiling ${sources.tests.length} tests (${tree.dialect}, -j${request.jobs})`);
+	const testCflags = [...request.cflags, ...(request.werror ? ['-Werror'] : [])];
+	const targets = sources.tests.map((t) => join(output, 'x86_64', t));
+	const built = await runCommand(make(output, testCflags, targets), {
+		timeoutMs: 20 * MINUTE,
+		onOutput: (chunk) => {
+			for (const m of chunk.matchAll(/-o \S*\/x86_64\/(fkt_\w+_test)(?:\s|$)/g)) request.progress(`LD ${m[1]}`);
+		},
+	});
+	if (built.code !== 0) {
+		const errors = diagnostics(built.output, sources.dir, 'error');
+		const shown = errors.length ? errors.slice(0, 5).join('\n') : lastLines(built.output, 5);
+		throw new InfrastructureError(`compiling the emitted selftests failed:\n${shown}`);
+	}
+	const binDir = join(request.outDir, 'bin', tree.dialect);
+	mkdirSync(binDir, { recursive: true });
+	const binaries = targets.map((from) => {
+		const to = join(binDir, from.slice(from.lastIndexOf('/') + 1));
+		if (!existsSync(to) || statSync(to).mtimeMs < statSync(from).mtimeMs) copyFileSync(from, to);
+		return to;
+	});
+	return { binaries, libraryCached, warnings: diagnostics(built.output, sources.dir, 'warning') };
+}

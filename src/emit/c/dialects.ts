@@ -1,0 +1,26 @@
+// The differences between KVM selftests API generations, in one place (shared/spec/selftests-api.md).
+// Everything else in the emitted C is common to the dialects.
+import type { Dialect } from '../../tree/detect.js';
+
+export interface DialectSnippets {
+	readonly name: string;
+	/** Before the system includes. */
+	readonly prelude: string;
+	/** Right after vm_create_with_one_vcpu(), so that guest exception fix-ups work. */
+	readonly afterVcpuCreate: string;
+}
+
+export const DIALECT_SNIPPETS: Record<Dialect, DialectSnippets> = {
+	// 6.10+: lib.mk defines _GNU_SOURCE; descriptor tables and handlers are set up at VM creation.
+	'selftests-6.10': {
+		name: '6.10+',
+		prelude: '',
+		afterVcpuCreate: '',
+	},
+	// 6.0-6.9: the test defines _GNU_SOURCE and installs the descriptor tables itself.
+	'selftests-6.0': {
+		name: '6.0-6.9',
+		prelude: '\n#define _GNU_SOURCE\n',
+		afterVcpuCreate: '\t\tvm_init_descriptor_tables(ctx->vm);\n\t\tvcpu_init_descriptor_tables(ctx->vcpu);\n',
+	},
+};

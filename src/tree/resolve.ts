@@ -1,0 +1,22 @@
+// Tree arguments as the CLI takes them: --debian VERSION / --path DIR for prepare, and for build a
+// path or debian:VERSION (prepared on demand).
+import { UsageError } from '../errors.js';
+import type { TreeInfo } from './detect.js';
+import { DEBIAN_SOURCES, prepareDebianTree, preparePathTree, type DebianSource } from './prepare.js';
+
+function debianVersion(text: string): DebianSource {
+	const version = DEBIAN_SOURCES.find((v) => v === text);
+	if (!version) throw new UsageError(`unknown Debian linux-source version '${text}' (known: ${DEBIAN_SOURCES.join(', ')})`);
+	return version;
+}
+
+export async function prepareTree(o: { debian?: string; path?: string; cache: string }, progress: (line: string) => void): Promise<TreeInfo> {
+	if (!o.debian === !o.path) throw new UsageError('tree prepare needs exactly one of --debian VERSION or --path DIR');
+	const options = { cacheDir: o.cache, progress };
+	return o.debian ? prepareDebianTree(debianVersion(o.debian), options) : preparePathTree(o.path!, options);
+}
+
+export async function resolveTree(spec: string, cache: string, progress: (line: string) => void): Promise<TreeInfo> {
+	const debian = /^debian:(.+)$/.exec(spec);
+	return debian ? prepareTree({ debian: debian[1], cache }, progress) : prepareTree({ path: spec, cache }, progress);
+}
