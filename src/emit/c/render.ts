@@ -7,6 +7,7 @@ import type { Dialect } from '../../tree/detect.js';
 import type { ExpectedCase, ExpectedDocument } from '../expected-schema.js';
 import { caseEntry, stepInitializers } from './case-table.js';
 import { DIALECT_SNIPPETS } from './dialects.js';
+import { familyTitle } from '../../enumerate/families/index.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
@@ -38,7 +39,7 @@ export function renderSelftests(doc: ExpectedDocument, dialect: Dialect): Map<st
 		names.push(name);
 		const view = {
 			name,
-			title: cases[0]!.family === 'sequence' ? 'tours covering every reachable transition of the model' : cases[0]!.title,
+			titleLines: commentLines(`${name} - ${familyTitle(id)}`),
 			cases: cases.map((c, n) => ({ id: c.id, steps: stepInitializers(c), entry: caseEntry(c, n).join('\n') })),
 		};
 		files.set(
@@ -48,6 +49,21 @@ export function renderSelftests(doc: ExpectedDocument, dialect: Dialect): Map<st
 	}
 	files.set('Makefile.fkt', makefileFragment(names));
 	return files;
+}
+
+/** Word-wraps text into " * " comment lines of at most 100 columns. */
+function commentLines(text: string): string[] {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(' ')) {
+		if (line && ` * ${line} ${word}`.length > 100) {
+			lines.push(` * ${line}`);
+			line = word;
+		} else {
+			line = line ? `${line} ${word}` : word;
+		}
+	}
+	return [...lines, ` * ${line}`];
 }
 
 function makefileFragment(names: readonly string[]): string {

@@ -25,3 +25,13 @@ export const FAMILIES: readonly Family[] = [
 	nmXfdErr,
 	saveRestore,
 ];
+
+const OTHER_TITLES: Record<string, string> = {
+	sequence: 'tours that take every reachable transition of the model\'s state machine',
+	regression: 'one case per bug of the guest FPU contract fixed after v5.17 (kernel-contract.md section 4)',
+};
+
+/** What a family's test file is about, for its header comment. */
+export function familyTitle(id: string): string {
+	return FAMILIES.find((f) => f.id === id)?.title ?? OTHER_TITLES[id] ?? id;
+}
