@@ -62,3 +62,9 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 export function lastLines(output: string, count: number): string {
 	return output.trimEnd().split('\n').slice(-count).join('\n');
 }
+
+/** The line that says why a command failed: the last one that is not make's own bookkeeping. */
+export function failureLine(output: string): string {
+	const lines = output.trimEnd().split('\n').filter((l) => l.trim() && !/^make(\[\d+\])?: /.test(l));
+	return lines.at(-1)?.trim() ?? '';
+}

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lastLines, runCommand } from '../command.js';
+import { failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { KVM_SELFTESTS, type TreeInfo } from '../tree/detect.js';
 
@@ -92,7 +92,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 	if (!libraryCached) {
 		request.progress(`building the selftests library of ${tree.root} (once; cached in ${library})`);
 		const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE });
-		if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${lastLines(lib.output, 3)}`);
+		if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${failureLine(lib.output)}`);
 		writeFileSync(join(library, '.fkt-lib-done'), '');
 	}
 	// Library objects with their timestamps: make sees them as up to date and links them.

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { lastLines, runCommand } from '../command.js';
+import { failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { detectTree, type TreeInfo } from './detect.js';
 
@@ -98,6 +98,6 @@ async function makeHeaders(root: string, options: PrepareOptions): Promise<void>
 	const result = await runCommand(['make', '-C', root, '-s', 'headers'], { timeoutMs: 15 * MINUTE });
 	if (result.code !== 0) {
 		rmSync(join(root, MARKER), { force: true });
-		throw new InfrastructureError(`make headers failed in ${root}: ${lastLines(result.output, 1) || `exit ${result.code}`}`);
+		throw new InfrastructureError(`make headers failed in ${root}: ${failureLine(result.output) || `exit ${result.code}`}`);
 	}
 }

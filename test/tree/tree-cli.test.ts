@@ -1,0 +1,71 @@
+// tree prepare and build on trees that are not fit for use: one line each, exit 2 (input) or 3
+// (infrastructure), nothing left behind that a later run would trust.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { REPO, tempDir } from '../helpers.js';
+
+const tree = (name: string) => join(REPO, 'test/fixtures/trees', name);
+
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: 60_000, env });
+	return { code: r.status, out: (r.stdout + r.stderr).trim() };
+}
+
+describe('tree prepare: bad trees', () => {
+	test.each([
+		['a folder that is not a kernel tree', ['--path', tree('not-a-tree')], 2, `fpu-kvm-testgen: error: ${tree('not-a-tree')} is not a kernel tree: it has no Makefile`],
+		['a tree without the KVM selftests', ['--path', tree('no-selftests')], 2, `fpu-kvm-testgen: error: kernel tree ${tree('no-selftests')} has no KVM selftests (tools/testing/selftests/kvm/lib is missing)`],
+		['a tree of the v5.16 selftests generation', ['--path', tree('v5.16-tree')], 2, 'fpu-kvm-testgen: error: the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE): the v5.16 dialect is not supported yet'],
+		['a missing folder', ['--path', '/nonexistent/linux'], 2, 'fpu-kvm-testgen: error: tree /nonexistent/linux does not exist or is not a folder'],
+		['an unknown Debian version', ['--debian', '5.10'], 2, "fpu-kvm-testgen: error: unknown Debian linux-source version '5.10' (known: 6.12, 6.1)"],
+		['neither --debian nor --path', [], 2, 'fpu-kvm-testgen: error: tree prepare needs exactly one of --debian VERSION or --path DIR'],
+	])('%s', (_name, args, code, message) => {
+		const r = cli(['tree', 'prepare', ...args]);
+		expect(r.code).toBe(code);
+		expect(r.out).toBe(message);
+	});
+
+	test('a failing make headers is an infrastructure error naming the tree and the reason', () => {
+		const r = cli(['tree', 'prepare', '--path', tree('headers-fail')]);
+		expect(r.code).toBe(3);
+		expect(r.out.split('\n').pop()).toBe(
+			`fpu-kvm-testgen: error: make headers failed in ${tree('headers-fail')}: scripts/Makefile.headersinst: missing uapi folder`,
+		);
+	});
+});
+
+describe('build: bad input and missing tools', () => {
+	/** A tree whose headers are installed, so nothing but the compiler is needed. */
+	function readyTree(): string {
+		const root = join(tempDir(), 'linux');
+		cpSync(tree('headers-fail'), root, { recursive: true });
+		mkdirSync(join(root, 'usr/include/linux'), { recursive: true });
+		writeFileSync(join(root, 'usr/include/linux/kvm.h'), '/* installed */\n');
+		return root;
+	}
+
+	test('an output folder without emitted selftests', () => {
+		const root = readyTree();
+		const out = tempDir();
+		const r = cli(['build', '--tree', root, '--out', out]);
+		expect(r.code).toBe(2);
+		expect(r.out).toBe(`fpu-kvm-testgen: error: ${out} has no emitted selftests for the selftests-6.10 dialect of ${root}: run 'fpu-kvm-testgen generate' first`);
+	});
+
+	test('a missing compiler', () => {
+		const root = readyTree();
+		const out = tempDir();
+		expect(cli(['generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out]).code).toBe(0);
+		const r = cli(['build', '--tree', root, '--out', out], { ...process.env, PATH: tempDir() });
+		expect(r.code).toBe(3);
+		expect(r.out).toBe('fpu-kvm-testgen: error: gcc is not available (gcc: ENOENT): apt-get install gcc make');
+	});
+
+	test('a bad --jobs', () => {
+		const r = cli(['build', '--tree', readyTree(), '--jobs', '0']);
+		expect(r.code).toBe(2);
+		expect(r.out).toBe("fpu-kvm-testgen: error: bad --jobs '0': expected a number of parallel jobs from 1 to 999");
+	});
+});
