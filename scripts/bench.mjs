@@ -43,3 +43,28 @@ while (performance.now() - t0 < 1500) {
 }
 const perSecond = steps / ((performance.now() - t0) / 1000);
 report('step() throughput (whole suite, repeated)', perSecond / 1000, 'k step/s', 100, 'higher');
+
+// 3. Building the emitted suite against a prepared Debian 6.12 tree (prepared first, not timed).
+const cli = (...args) => {
+	const t = performance.now();
+	const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
+	return performance.now() - t;
+};
+cli('tree', 'prepare', '--debian', '6.12');
+const out = mkdtempSync(join(tmpdir(), 'fkt-bench-build-'));
+const cache = mkdtempSync(join(tmpdir(), 'fkt-bench-cache-'));
+cli('generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out);
+const tree = ['--tree', 'debian:6.12', '--out', out];
+// A fresh cache: the tree is found again (already unpacked elsewhere) by path, the library is built.
+const treeRoot = join(process.env.XDG_CACHE_HOME || join(process.env.HOME, '.cache'), 'fpu-kvm-testgen/trees/linux-source-6.12');
+const cold = cli('build', '--tree', treeRoot, '--out', out, '--cache', cache);
+rmSync(join(out, 'build'), { recursive: true, force: true });
+rmSync(join(out, 'bin'), { recursive: true, force: true });
+const warm = cli('build', ...tree);
+const noop = cli('build', ...tree);
+report('build full suite, library included (cold cache)', cold / 1000, 's', 60, 'lower');
+report('build full suite, library cached', warm / 1000, 's', 60, 'lower');
+report('no-op rebuild', noop / 1000, 's', 2, 'lower');
+rmSync(out, { recursive: true, force: true });
+rmSync(cache, { recursive: true, force: true });
