@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { ZodError } from 'zod';
 import { UsageError } from '../errors.js';
+import { DIALECTS, type Dialect } from '../tree/detect.js';
 import {
 	REVISION_ORDER,
 	isRevisionId,
@@ -93,4 +94,10 @@ export function parseStrength(text: string): number {
 export function parseJobs(text: string): number {
 	if (!/^[1-9]\d{0,2}$/.test(text)) throw new UsageError(`bad --jobs '${text}': expected a number of parallel jobs from 1 to 999`);
 	return Number(text);
+}
+
+export function parseDialect(text: string): Dialect {
+	const dialect = DIALECTS.find((d) => d === text);
+	if (!dialect) throw new UsageError(`unknown --dialect '${text}' (known: ${DIALECTS.join(', ')})`);
+	return dialect;
 }

@@ -11,7 +11,8 @@ import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { printBuildSummary, printCaseList, printError, printExplain, printGenerateSummary, printRevisions, printTree, type Print } from '../report/console.js';
 import { REVISION_ORDER, allBehaviours, revision } from '../model/index.js';
-import { loadPlatform, loadRevision, parseJobs, parseSeed, parseStrength } from './inputs.js';
+import { loadPlatform, loadRevision, parseDialect, parseJobs, parseSeed, parseStrength } from './inputs.js';
+import { DIALECTS } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
@@ -100,10 +101,12 @@ function program(print: Print): Command {
 		.option('--out <dir>', 'output folder written by generate', 'out')
 		.option('--cflags <flags>', 'extra compiler flags (EXTRA_CFLAGS), e.g. -mgeneral-regs-only', '')
 		.option('--werror', 'add -Werror when compiling the emitted tests')
+		.option('--dialect <dialect>', `selftests API dialect, instead of the one detected in the tree: ${DIALECTS.join(', ')}`)
 		.option('-j, --jobs <n>', 'parallel compiler jobs', String(availableParallelism()))
 		.option('--cache <dir>', 'cache folder for unpacked trees and build output', defaultCacheDir())
-		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; jobs: string; cache: string }) => {
-			const info = await resolveTree(o.tree, o.cache, print);
+		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; dialect?: string; jobs: string; cache: string }) => {
+			const detected = await resolveTree(o.tree, o.cache, print);
+			const info = o.dialect ? { ...detected, dialect: parseDialect(o.dialect) } : detected;
 			const result = await buildSelftests({
 				tree: info,
 				outDir: resolve(o.out),
