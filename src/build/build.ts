@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { KVM_SELFTESTS, type TreeInfo } from '../tree/detect.js';
+import { withLock } from '../tree/lock.js';
 
 export interface BuildRequest {
 	readonly tree: TreeInfo;
@@ -90,10 +91,13 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 
 	const libraryCached = existsSync(join(library, '.fkt-lib-done'));
 	if (!libraryCached) {
-		request.progress(`building the selftests library of ${tree.root} (once; cached in ${library})`);
-		const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE });
-		if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${failureLine(lib.output)}`);
-		writeFileSync(join(library, '.fkt-lib-done'), '');
+		await withLock(join(library, '.lock'), 20 * MINUTE, async () => {
+			if (existsSync(join(library, '.fkt-lib-done'))) return;
+			request.progress(`building the selftests library of ${tree.root} (once; cached in ${library})`);
+			const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE });
+			if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${failureLine(lib.output)}`);
+			writeFileSync(join(library, '.fkt-lib-done'), '');
+		});
 	}
 	// Library objects with their timestamps: make sees them as up to date and links them.
 	cpSync(join(library, 'lib'), join(output, 'lib'), { recursive: true, preserveTimestamps: true });

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { detectTree, type TreeInfo } from './detect.js';
+import { withLock } from './lock.js';
 
 export const DEBIAN_SOURCES = ['6.12', '6.1'] as const;
 export type DebianSource = (typeof DEBIAN_SOURCES)[number];
@@ -17,6 +18,8 @@ export interface PrepareOptions {
 
 const MARKER = '.fpu-kvm-testgen-tree.json';
 const MINUTE = 60_000;
+/** Wait for another apt/dpkg run instead of failing on its lock. */
+const APT_WAIT = ['-o', 'DPkg::Lock::Timeout=600'];
 
 export function defaultCacheDir(): string {
 	return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fpu-kvm-testgen');
@@ -28,6 +31,11 @@ function tarballOf(version: DebianSource): string {
 
 /** Debian's linux-source-VERSION, installed with apt-get when missing and unpacked into the cache. */
 export async function prepareDebianTree(version: DebianSource, options: PrepareOptions): Promise<TreeInfo> {
+	const lock = join(options.cacheDir, 'trees', `linux-source-${version}.lock`);
+	return withLock(lock, 30 * MINUTE, () => prepareDebianTreeLocked(version, options));
+}
+
+async function prepareDebianTreeLocked(version: DebianSource, options: PrepareOptions): Promise<TreeInfo> {
 	const tarball = tarballOf(version);
 	if (!existsSync(tarball)) await aptInstall(`linux-source-${version}`, options);
 	const root = join(options.cacheDir, 'trees', `linux-source-${version}`);
@@ -68,11 +76,11 @@ function headersCurrent(root: string): boolean {
 async function aptInstall(pkg: string, options: PrepareOptions): Promise<void> {
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 	options.progress(`installing ${pkg} with apt-get`);
-	let result = await runCommand(['apt-get', 'install', '-y', '-q', pkg], { timeoutMs: 20 * MINUTE, env });
+	let result = await runCommand(['apt-get', 'install', '-y', '-q', ...APT_WAIT, pkg], { timeoutMs: 20 * MINUTE, env });
 	if (result.code !== 0 && /Unable to locate package|has no installation candidate/.test(result.output)) {
 		options.progress('apt-get update');
 		await runCommand(['apt-get', 'update', '-q'], { timeoutMs: 10 * MINUTE, env });
-		result = await runCommand(['apt-get', 'install', '-y', '-q', pkg], { timeoutMs: 20 * MINUTE, env });
+		result = await runCommand(['apt-get', 'install', '-y', '-q', ...APT_WAIT, pkg], { timeoutMs: 20 * MINUTE, env });
 	}
 	if (result.code !== 0) {
 		throw new InfrastructureError(`apt-get install ${pkg} failed: ${lastLines(result.output, 1) || `exit ${result.code}`}`);
