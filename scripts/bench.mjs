@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { evaluate, platformSchema, revision, toPlatform } from '../dist/model/index.js';
 import { buildSuite } from '../dist/enumerate/suite.js';
+import { parseKtap } from '../dist/ktap/parse.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -44,7 +45,21 @@ while (performance.now() - t0 < 1500) {
 const perSecond = steps / ((performance.now() - t0) / 1000);
 report('step() throughput (whole suite, repeated)', perSecond / 1000, 'k step/s', 100, 'higher');
 
-// 3. Building the emitted suite against a prepared Debian 6.12 tree (prepared first, not timed).
+// 3. Parsing a 100k-line KTAP log of our own format (observation lines and results).
+const ktapLines = ['TAP version 13', '1..33334'];
+for (let i = 1; i <= 33334; i++) {
+	ktapLines.push(`# fkt case.${i} 0 arch_prctl.get ret=0 value=0x602e7`, `# fkt case.${i} 1 vcpu.get_xsave2 ret=0 size=11008 xstate_bv=0x602e7`, `ok ${i} case.${i}`);
+}
+const ktapLog = ktapLines.join('\n') + '\n';
+const parses = [];
+for (let i = 0; i < 5; i++) {
+	const t = performance.now();
+	parseKtap(ktapLog);
+	parses.push(performance.now() - t);
+}
+report(`KTAP parse, ${ktapLines.length} lines, median of 5`, median(parses), 'ms', 1000, 'lower');
+
+// 4. Building the emitted suite against a prepared Debian 6.12 tree (prepared first, not timed).
 const cli = (...args) => {
 	const t = performance.now();
 	const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8' });

@@ -31,7 +31,8 @@ describe('generate', () => {
 		expect(manifest.modelHash).toBe(expected.modelHash);
 		const overwrite = expected.cases.find((c) => c.id === 'regression.perm-request-overwrite')!;
 		expect(overwrite.steps[1]).toMatchObject({ op: 'arch_prctl.get', expect: { ret: '0', value: '0x602e7' }, rule: 'prctl.get.guest-perm' });
-		expect(readdirSync(a).sort()).toEqual(['expected.json', 'manifest.json']);
+		expect(readdirSync(a).sort()).toEqual(['expected.json', 'manifest.json', 'selftests']);
+		expect(readdirSync(join(a, 'selftests')).sort()).toEqual(['README.md', 'selftests-6.0', 'selftests-6.10']);
 	});
 
 	test('regenerating into its own output folder is allowed', () => {
