@@ -14,8 +14,10 @@ import {
 	platformSchema,
 	probeSchema,
 	revision,
+	revisionForRelease,
 	toPlatform,
 	type Platform,
+	type Probe,
 	type Revision,
 } from '../model/index.js';
 
@@ -54,18 +56,20 @@ export function defaultProbePath(): string {
 
 /** A shipped profile by id, 'host' from a probe report, or a path to a user's own YAML/JSON profile. */
 export function loadPlatform(name: string, probePath = defaultProbePath()): Platform {
-	if (name === 'host') {
-		if (!existsSync(probePath)) {
-			throw new UsageError(`platform host needs a probe report: ${probePath} does not exist (run 'fpu-kvm-testgen probe' or pass --probe FILE)`);
-		}
-		const parsed = probeSchema.safeParse(readStructured(probePath, 'probe report'));
-		if (!parsed.success) throw new UsageError(`probe report ${probePath} is malformed: ${firstIssue(parsed.error)}`);
-		return validatedPlatform(platformFromProbe(parsed.data), `probe report ${probePath}`);
-	}
+	if (name === 'host') return validatedPlatform(platformFromProbe(readProbe(probePath)), `probe report ${probePath}`);
 	const shipped = shippedPlatforms();
 	const path = shipped.includes(name) ? join(PLATFORM_DIR, `${name}.yaml`) : /[/.]/.test(name) ? name : null;
 	if (!path) throw new UsageError(`unknown platform '${name}' (known: ${[...shipped, 'host'].join(', ')}, or a path to a profile file)`);
 	return validatedPlatform(readStructured(path, 'platform file'), `platform file ${path}`);
+}
+
+function readProbe(probePath: string): Probe {
+	if (!existsSync(probePath)) {
+		throw new UsageError(`platform host needs a probe report: ${probePath} does not exist (run 'fpu-kvm-testgen probe' or pass --probe FILE)`);
+	}
+	const parsed = probeSchema.safeParse(readStructured(probePath, 'probe report'));
+	if (!parsed.success) throw new UsageError(`probe report ${probePath} is malformed: ${firstIssue(parsed.error)}`);
+	return parsed.data;
 }
 
 function validatedPlatform(data: unknown, what: string): Platform {
@@ -74,7 +78,13 @@ function validatedPlatform(data: unknown, what: string): Platform {
 	return toPlatform(parsed.data);
 }
 
-export function loadRevision(name: string): Revision {
+export function loadRevision(name: string, probePath = defaultProbePath()): Revision {
+	if (name === 'host') {
+		const release = readProbe(probePath).kernelRelease;
+		const mapped = revisionForRelease(release);
+		if (!mapped) throw new UsageError(`cannot map kernel release '${release}' of ${probePath} to a revision; pass --kernel`);
+		return revision(mapped.revision);
+	}
 	if (!isRevisionId(name)) throw new UsageError(`unknown kernel revision '${name}' (known: ${REVISION_ORDER.join(', ')})`);
 	return revision(name);
 }

@@ -9,9 +9,10 @@ import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError, UsageError } from '../errors.js';
-import { printBuildSummary, printCaseList, printError, printExplain, printGenerateSummary, printRevisions, printTree, type Print } from '../report/console.js';
-import { REVISION_ORDER, allBehaviours, revision } from '../model/index.js';
-import { loadPlatform, loadRevision, parseDialect, parseJobs, parseSeed, parseStrength } from './inputs.js';
+import { printBuildSummary, printCaseList, printError, printExplain, printGenerateSummary, printProbe, printRevisions, printTree, type Print } from '../report/console.js';
+import { REVISION_ORDER, allBehaviours, platformFromProbe, platformSchema, revision, revisionForRelease, toPlatform } from '../model/index.js';
+import { runProbe } from '../run/probe.js';
+import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { buildSelftests } from '../build/build.js';
@@ -29,7 +30,7 @@ interface SuiteOptions {
 function suiteRequest(o: SuiteOptions) {
 	return {
 		platform: loadPlatform(o.platform, o.probe),
-		rev: loadRevision(o.kernel),
+		rev: loadRevision(o.kernel, o.probe),
 		seed: parseSeed(o.seed),
 		strength: parseStrength(o.strength),
 		modelHash: modelHash(),
@@ -40,7 +41,7 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 	const platform = '--platform <name>';
 	const kernel = '--kernel <revision>';
 	const platformHelp = 'platform profile: spr, zen1-avx, tcg-max, host (probed), or a profile file';
-	const kernelHelp = 'kernel revision of the model: fpu-kvm-v1, v5.17, v6.12, mainline';
+	const kernelHelp = 'kernel revision of the model: fpu-kvm-v1, v5.17, v6.12, mainline, or host (from the probe report)';
 	if (required) cmd.requiredOption(platform, platformHelp).requiredOption(kernel, kernelHelp);
 	else cmd.option(platform, platformHelp, 'spr').option(kernel, kernelHelp, 'v6.12');
 	return cmd
@@ -117,6 +118,15 @@ function program(print: Print): Command {
 				progress: print,
 			});
 			printBuildSummary(print, result, o.out);
+		});
+
+	cli.command('probe')
+		.description('report this machine (CPU XSAVE features, KVM, kernel) and the platform and revision it maps to')
+		.option('--out <file>', 'where to keep the report (read by --platform host)', defaultProbePath())
+		.option('--cache <dir>', 'cache folder for the probe binary', defaultCacheDir())
+		.action(async (o: { out: string; cache: string }) => {
+			const probe = await runProbe(o.cache, resolve(o.out));
+			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), revisionForRelease(probe.kernelRelease), o.out);
 		});
 
 	cli.command('revisions')

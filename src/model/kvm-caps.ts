@@ -30,7 +30,7 @@ export function permittedXcr0(platform: Platform, rev: Revision, proc: ProcessSt
 /** KVM_CAP_XSAVE2: max(4096, standard size of the permitted XCR0); 0 where the cap is unknown (§2.3). */
 export function xsave2CapSize(platform: Platform, rev: Revision, proc: ProcessState): number {
 	if (!has(rev, 'kvm-amx-support')) return 0;
-	return Math.max(4096, standardSize(permittedXcr0(platform, rev, proc)));
+	return Math.max(4096, standardSize(permittedXcr0(platform, rev, proc), platform.layout));
 }
 
 /** KVM reports XFD (0xD.1 EAX[4], 0xD.i ECX[2]) only on 64-bit hosts with XFD and AMX-aware KVM (§1.1, §2.5). */

@@ -1,7 +1,7 @@
 // Platform profiles: what the CPU and the host kernel's KVM offer (kernel-contract.md §1.1).
 // Profiles are data files validated here; users may add their own.
 import { z } from 'zod';
-import { DYNAMIC, FPSSE, MPX, USER_SUPPORTED, XTILE, parseHex, standardSize } from './xfeatures.js';
+import { DYNAMIC, FPSSE, INTEL_LAYOUT, MPX, USER_SUPPORTED, XTILE, parseHex, standardSize, type XsaveLayout } from './xfeatures.js';
 
 const HEX_MASK = /^0x[0-9a-fA-F]{1,16}$/;
 const hexMask = z.string().regex(HEX_MASK, 'must be a hex mask like 0x602e7');
@@ -20,6 +20,10 @@ export const platformSchema = z
 				amx: z.boolean(),
 				/** CPUID.(0DH,1).EAX[3]: XSAVES (Linux needs it for XFD, cpuid-deps.c). */
 				xsaves: z.boolean(),
+				/** CPUID.(0DH,i) EBX/EAX per extended component, where they differ from Intel's layout. */
+				components: z
+					.record(z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'), z.object({ offset: z.number().int().min(576), size: z.number().int().min(1) }).strict())
+					.optional(),
 			})
 			.strict(),
 		kvm: z
@@ -67,6 +71,8 @@ export interface Platform {
 	readonly userDefault: bigint;
 	/** fpu_user_cfg.default_size (standard format). */
 	readonly userDefaultSize: number;
+	/** Standard-format layout of the extended components on this CPU. */
+	readonly layout: XsaveLayout;
 	/** fpu_state_size_dynamic(): init_fpstate.xfd != 0 (§1.1, xstate.c:1486-1496). */
 	readonly dynamicEnabled: boolean;
 	/** host XCR0 limited to what KVM may ever expose, before the per-revision KVM_SUPPORTED_XCR0 mask. */
@@ -77,6 +83,7 @@ export function toPlatform(file: PlatformFile): Platform {
 	const xcr0 = parseHex(file.cpu.xcr0);
 	const userMax = xcr0 & USER_SUPPORTED;
 	const userDefault = userMax & ~DYNAMIC;
+	const layout: XsaveLayout = new Map([...INTEL_LAYOUT, ...Object.entries(file.cpu.components ?? {}).map(([bit, c]) => [Number(bit), c] as const)]);
 	return {
 		id: file.id,
 		description: file.description,
@@ -85,7 +92,8 @@ export function toPlatform(file: PlatformFile): Platform {
 		hasAmx: file.cpu.amx && (userMax & XTILE) === XTILE,
 		userMax,
 		userDefault,
-		userDefaultSize: standardSize(userDefault),
+		userDefaultSize: standardSize(userDefault, layout),
+		layout,
 		dynamicEnabled: (userMax & DYNAMIC) !== 0n,
 		kvmXcr0Ceiling: file.kvm.mpx ? xcr0 : xcr0 & ~MPX,
 	};

@@ -1,9 +1,11 @@
-// The probe report (written by `fpu-kvm-testgen probe`) and the platform profile it implies.
+// The probe report (written by `fpu-kvm-testgen probe`) and the platform and revision it implies.
 import { z } from 'zod';
 import type { PlatformFile } from './platform.js';
+import type { RevisionId } from './revision.js';
 import { MPX, parseHex } from './xfeatures.js';
 
 const hexValue = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'must be a hex value like 0x7');
+const u32 = z.number().int().min(0).max(0xffffffff);
 
 export const probeSchema = z
 	.object({
@@ -13,35 +15,67 @@ export const probeSchema = z
 		devKvm: z.boolean(),
 		cpu: z
 			.object({
+				cpuid1Ecx: hexValue,
 				/** XCR0 of the host kernel (XGETBV(0) in user space). */
 				xcr0: hexValue,
-				/** CPUID.(0DH,1).EAX. */
-				cpuidD1Eax: hexValue,
-				/** CPUID.(07H,0).EDX. */
 				cpuid7Edx: hexValue,
+				cpuidD1Eax: hexValue,
+				/** CPUID.(0DH,i) offset (EBX) and size (EAX) of each user component. */
+				components: z.record(z.string().regex(/^\d+$/), z.object({ offset: u32, size: u32 }).strict()),
 			})
-			.passthrough(),
+			.strict(),
 		kvm: z
 			.object({
-				/** KVM_X86_XCOMP_GUEST_SUPP, or KVM_GET_SUPPORTED_CPUID 0xD.0 where the attribute is missing. */
-				supportedXcr0: hexValue,
+				apiVersion: z.number().int(),
+				capXsave2: z.number().int(),
+				supportedCpuid: z.array(z.object({ function: u32, index: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }).strict()),
+				xcompGuestSupp: hexValue.nullable(),
 			})
-			.passthrough(),
+			.strict()
+			.nullable(),
+		xcompSupp: hexValue.nullable(),
+		xcompGuestPerm: hexValue.nullable(),
 	})
-	.passthrough();
+	.strict();
 
 export type Probe = z.infer<typeof probeSchema>;
 
-const bitSet = (value: string, bit: number) => (parseHex(value) >> BigInt(bit)) & 1n ? true : false;
+const bitSet = (value: string, bit: number) => ((parseHex(value) >> BigInt(bit)) & 1n) === 1n;
+
+/** XCR0 bits KVM offers: the device attribute where it exists, else KVM_GET_SUPPORTED_CPUID 0xD.0. */
+export function probedKvmXcr0(probe: Probe): bigint {
+	if (!probe.kvm) return 0n;
+	if (probe.kvm.xcompGuestSupp) return parseHex(probe.kvm.xcompGuestSupp);
+	const d0 = probe.kvm.supportedCpuid.find((e) => e.function === 0xd && e.index === 0);
+	return d0 ? BigInt(d0.eax) | (BigInt(d0.edx) << 32n) : 0n;
+}
 
 /** The platform profile the probed machine corresponds to. */
 export function platformFromProbe(probe: Probe): PlatformFile {
-	const xfd = bitSet(probe.cpu.cpuidD1Eax, 4);
-	const amx = bitSet(probe.cpu.cpuid7Edx, 24);
 	return {
 		id: 'host',
 		description: `this machine (probed: Linux ${probe.kernelRelease}, KVM backend ${probe.backend})`,
-		cpu: { xcr0: probe.cpu.xcr0, xfd, amx, xsaves: bitSet(probe.cpu.cpuidD1Eax, 3) },
-		kvm: { backend: probe.backend, mpx: (parseHex(probe.kvm.supportedXcr0) & MPX) === MPX },
+		cpu: {
+			xcr0: probe.cpu.xcr0,
+			xfd: bitSet(probe.cpu.cpuidD1Eax, 4),
+			amx: bitSet(probe.cpu.cpuid7Edx, 24),
+			xsaves: bitSet(probe.cpu.cpuidD1Eax, 3),
+			components: probe.cpu.components,
+		},
+		kvm: { backend: probe.backend, mpx: (probedKvmXcr0(probe) & MPX) === MPX },
 	};
+}
+
+/**
+ * The model revision closest to a kernel release: before 5.17 the seed branch, 5.17.x v5.17, up to
+ * 6.12 v6.12 (releases 5.18-6.11 have some of the fixes only: approximate), later ones mainline.
+ */
+export function revisionForRelease(release: string): { revision: RevisionId; approximate: boolean } | null {
+	const m = /^(\d+)\.(\d+)/.exec(release);
+	if (!m) return null;
+	const version = Number(m[1]) * 1000 + Number(m[2]);
+	if (version < 5017) return { revision: 'fpu-kvm-v1', approximate: true };
+	if (version === 5017) return { revision: 'v5.17', approximate: false };
+	if (version <= 6012) return { revision: 'v6.12', approximate: version < 6012 };
+	return { revision: 'mainline', approximate: false };
 }

@@ -87,7 +87,7 @@ function requestPermission(state: ModelState, guest: boolean, feature: number, c
 	const overwrite = has(rev, 'perm-request-overwrites');
 	const perm = overwrite ? requested : (old | requested) & USER_SUPPORTED;
 	const proc: ProcessState = guest
-		? { ...state.proc, guestPerm: perm, guestPermUserSize: standardSize((old | requested) & USER_SUPPORTED) }
+		? { ...state.proc, guestPerm: perm, guestPermUserSize: standardSize((old | requested) & USER_SUPPORTED, platform.layout) }
 		: { ...state.proc, hostPerm: perm };
 	const next = { ...state, proc };
 	if (guest && has(rev, 'guest-perm-req-uninit-ret')) return { state: next, outcome: { ret: UNSPECIFIED }, rule: 'prctl.req.grant-uninit-ret' };
@@ -97,7 +97,7 @@ function requestPermission(state: ModelState, guest: boolean, feature: number, c
 /** KVM_GET_SUPPORTED_CPUID leaf 0xD as the emitted C prints it. */
 function supportedCpuidLeafD(proc: ProcessState, ctx: StepContext): Outcome {
 	const permitted = permittedXcr0(ctx.platform, ctx.rev, proc);
-	const size = String(standardSize(permitted));
+	const size = String(standardSize(permitted, ctx.platform.layout));
 	const subleaves = extendedXcr0Bits(permitted);
 	const xfd = kvmHasXfd(ctx.platform, ctx.rev) ? '1' : '0';
 	const outcome: Record<string, string> = {

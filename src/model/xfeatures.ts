@@ -31,8 +31,19 @@ export const KVM_SUPPORTED_XCR0_NO_AMX = FPSSE | YMM | MPX | AVX512 | PKRU;
 export const KVM_SUPPORTED_XCR0_AMX = KVM_SUPPORTED_XCR0_NO_AMX | XTILE;
 export const U64 = (1n << 64n) - 1n;
 
-/** Standard-format offset and size of each extended component (CPUID.0xD.i EBX/EAX, §3.1). */
-const STANDARD_LAYOUT: ReadonlyMap<number, { offset: number; size: number }> = new Map([
+export interface ComponentLayout {
+	readonly offset: number;
+	readonly size: number;
+}
+
+/** Where each extended component sits in the standard format, by component number. */
+export type XsaveLayout = ReadonlyMap<number, ComponentLayout>;
+
+/**
+ * Intel's standard-format offsets and sizes (CPUID.0xD.i EBX/EAX, §3.1). They are CPUID-enumerated,
+ * not architectural: a platform profile may give its own (AMD packs AVX-512 without the MPX gap).
+ */
+export const INTEL_LAYOUT: XsaveLayout = new Map([
 	[2, { offset: 576, size: 256 }],
 	[3, { offset: 960, size: 64 }],
 	[4, { offset: 1024, size: 64 }],
@@ -48,17 +59,12 @@ const STANDARD_LAYOUT: ReadonlyMap<number, { offset: number; size: number }> = n
 const LEGACY_AND_HEADER = 576;
 
 /** xstate_required_size(mask, compacted=false): end of the highest enabled component. */
-export function standardSize(mask: bigint): number {
+export function standardSize(mask: bigint, layouts: XsaveLayout = INTEL_LAYOUT): number {
 	let size = LEGACY_AND_HEADER;
-	for (const [bit, layout] of STANDARD_LAYOUT) {
+	for (const [bit, layout] of layouts) {
 		if (mask & (1n << BigInt(bit))) size = Math.max(size, layout.offset + layout.size);
 	}
 	return size;
-}
-
-/** Standard offset of a component, for tests that look at bytes of the XSAVE image. */
-export function componentOffset(bit: number): number | undefined {
-	return STANDARD_LAYOUT.get(bit)?.offset;
 }
 
 /** Bits >= 2 that are XCR0 (not XSS) components, ascending: the CPUID.0xD sub-leaves they get. */

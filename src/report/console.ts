@@ -3,8 +3,8 @@ import pc from 'picocolors';
 import type { BuildResult } from '../build/build.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
 import type { TreeInfo } from '../tree/detect.js';
-import type { Behaviour, Op, RevisionId, RuleId } from '../model/index.js';
-import { rule } from '../model/index.js';
+import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
+import { probedKvmXcr0, rule } from '../model/index.js';
 
 export type Print = (line: string) => void;
 
@@ -86,6 +86,20 @@ export function printBuildSummary(print: Print, result: BuildResult, outDir: str
 	for (const w of result.warnings) print(pc.yellow(w));
 	const binDir = result.binaries.length ? result.binaries[0]!.slice(0, result.binaries[0]!.lastIndexOf('/')) : outDir;
 	print(`built ${result.binaries.length} tests into ${binDir} (library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`);
+}
+
+export function printProbe(
+	print: Print,
+	probe: Probe,
+	platform: Platform,
+	mapped: { revision: string; approximate: boolean } | null,
+	reportPath: string,
+): void {
+	const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+	print(`probe: Linux ${probe.kernelRelease}, KVM backend ${probe.backend}, /dev/kvm ${probe.devKvm ? 'usable' : 'NOT usable'}`);
+	print(`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, KVM supported XCR0 0x${probedKvmXcr0(probe).toString(16)}, default XSAVE size ${platform.userDefaultSize}`);
+	print(mapped ? `kernel revision: ${mapped.revision}${mapped.approximate ? ' (approximate for this release)' : ''}` : 'kernel revision: none matches this release; pass --kernel');
+	print(`wrote ${reportPath}`);
 }
 
 export function printError(print: Print, message: string): void {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { kvmSupportedXcr0, platformFromProbe, platformSchema, probeSchema, revision, toPlatform } from '../../src/model/index.js';
+import { kvmSupportedXcr0, platformFromProbe, platformSchema, probeSchema, probedKvmXcr0, revision, revisionForRelease, toPlatform } from '../../src/model/index.js';
 import { REPO, shippedPlatform } from '../helpers.js';
 
 describe('shipped platforms', () => {
@@ -48,30 +48,48 @@ describe('profile validation', () => {
 });
 
 describe('probe mapping', () => {
-	test('this machine kind (Zen 1, PVM) maps to a zen1-like host profile', () => {
-		const probe = probeSchema.parse(JSON.parse(readFileSync(join(REPO, 'test/fixtures/probe/zen1-pvm.json'), 'utf8')));
-		const file = platformFromProbe(probe);
+	const probeFixture = (name: string) => probeSchema.parse(JSON.parse(readFileSync(join(REPO, 'test/fixtures/probe', name), 'utf8')));
+
+	test('a Zen 1 host under PVM maps to a zen1-like profile', () => {
+		const file = platformFromProbe(probeFixture('zen1-pvm.json'));
 		expect(file).toEqual({
 			id: 'host',
 			description: 'this machine (probed: Linux 6.18.0-pvm, KVM backend pvm)',
-			cpu: { xcr0: '0x7', xfd: false, amx: false, xsaves: true },
+			cpu: { xcr0: '0x7', xfd: false, amx: false, xsaves: true, components: { '2': { offset: 576, size: 256 } } },
 			kvm: { backend: 'pvm', mpx: false },
 		});
 		expect(toPlatform(platformSchema.parse(file)).userDefaultSize).toBe(832);
 	});
 
+	test('an AMD host with AVX-512 keeps its own component offsets (no MPX gap)', () => {
+		const probe = probeFixture('epyc-pvm.json');
+		const platform = toPlatform(platformSchema.parse(platformFromProbe(probe)));
+		expect(platform.userMax).toBe(0xe7n);
+		expect(platform.layout.get(7)).toEqual({ offset: 1408, size: 1024 });
+		// 1408 + 1024, where Intel's layout would give 2688.
+		expect(platform.userDefaultSize).toBe(2432);
+		expect(probedKvmXcr0(probe)).toBe(0xe7n);
+	});
+
 	test('an AMX host maps XFD from 0xD.1 EAX[4] and AMX from 7.0 EDX[24]', () => {
-		const file = platformFromProbe(
-			probeSchema.parse({
-				format: 'fpu-kvm-testgen/probe/1',
-				kernelRelease: '6.12.0',
-				backend: 'vmx',
-				devKvm: true,
-				cpu: { xcr0: '0x602e7', cpuidD1Eax: '0x1f', cpuid7Edx: '0x1000000' },
-				kvm: { supportedXcr0: '0x602e7' },
-			}),
-		);
-		expect(file.cpu).toEqual({ xcr0: '0x602e7', xfd: true, amx: true, xsaves: true });
+		const probe = probeFixture('zen1-pvm.json');
+		const amx = { ...probe, cpu: { ...probe.cpu, xcr0: '0x602e7', cpuidD1Eax: '0x1f', cpuid7Edx: '0x1000000', components: {} } };
+		const file = platformFromProbe(amx);
+		expect(file.cpu).toEqual({ xcr0: '0x602e7', xfd: true, amx: true, xsaves: true, components: {} });
 		expect(toPlatform(platformSchema.parse(file)).hasAmx).toBe(true);
+	});
+
+	test.each([
+		['5.16.0-rc5-fpu-kvm', 'fpu-kvm-v1', true],
+		['5.17.0', 'v5.17', false],
+		['6.1.0-28-amd64', 'v6.12', true],
+		['6.12.117', 'v6.12', false],
+		['6.18.44-fc-v669', 'mainline', false],
+	])('kernel release %s maps to %s (approximate: %s)', (release, revision, approximate) => {
+		expect(revisionForRelease(release)).toEqual({ revision, approximate });
+	});
+
+	test('a release that is not a version maps to nothing', () => {
+		expect(revisionForRelease('weird')).toBeNull();
 	});
 });

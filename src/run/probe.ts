@@ -1,0 +1,37 @@
+// Builds (once) and runs our probe program, validates its report and keeps it in the cache where
+// `--platform host` finds it.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { failureLine, runCommand } from '../command.js';
+import { writeOutputFile } from '../emit/write-output.js';
+import { InfrastructureError } from '../errors.js';
+import { probeSchema, type Probe } from '../model/index.js';
+
+const SOURCE = fileURLToPath(new URL('../../templates/fkt_probe.c', import.meta.url));
+const MINUTE = 60_000;
+
+async function probeBinary(cacheDir: string): Promise<string> {
+	const binary = join(cacheDir, 'fkt_probe');
+	if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
+	mkdirSync(cacheDir, { recursive: true });
+	const result = await runCommand(['gcc', '-O2', '-Wall', '-o', binary, SOURCE], { timeoutMs: MINUTE });
+	if (result.code !== 0) throw new InfrastructureError(`building the probe failed: ${failureLine(result.output) || 'gcc not found: apt-get install gcc'}`);
+	return binary;
+}
+
+export async function runProbe(cacheDir: string, reportPath: string): Promise<Probe> {
+	const result = await runCommand([await probeBinary(cacheDir)], { timeoutMs: MINUTE });
+	if (result.code !== 0) throw new InfrastructureError(`the probe failed: ${failureLine(result.output) || `exit ${result.code}`}`);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(result.output);
+	} catch {
+		throw new InfrastructureError('the probe printed something that is not JSON');
+	}
+	const probe = probeSchema.safeParse(parsed);
+	if (!probe.success) throw new InfrastructureError(`the probe report does not match its schema: ${probe.error.issues[0]!.path.join('.')}: ${probe.error.issues[0]!.message}`);
+	mkdirSync(dirname(reportPath), { recursive: true });
+	writeOutputFile(reportPath, JSON.stringify(probe.data, null, 2) + '\n');
+	return probe.data;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * fkt_probe - report this machine's XSAVE features and KVM's view of them as JSON
+ *
+ * Part of fpu-kvm-testgen ("fpu-kvm-testgen probe" builds and runs it). It reads the host CPUID
+ * XSAVE leaves and XCR0, the arch_prctl XCOMP masks, and /dev/kvm's KVM_GET_SUPPORTED_CPUID,
+ * KVM_CAP_XSAVE2 and KVM_X86_XCOMP_GUEST_SUPP, without asking for any permission.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define ARCH_GET_XCOMP_SUPP		0x1021
+#define ARCH_GET_XCOMP_GUEST_PERM	0x1024
+#define FKT_KVM_CAP_XSAVE2		208
+#define FKT_XCOMP_GUEST_SUPP		0
+#define MAX_CPUID_ENTRIES		256
+
+static void cpuid_count(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (uint64_t)hi << 32;
+}
+
+static const char *backend(void)
+{
+	if (!access("/sys/module/kvm_intel", F_OK))
+		return "vmx";
+	if (!access("/sys/module/kvm_amd", F_OK))
+		return "svm";
+	if (!access("/sys/module/kvm_pvm", F_OK))
+		return "pvm";
+	return "other";
+}
+
+static void print_host(void)
+{
+	const char *sep = "";
+	uint32_t r[4], i;
+
+	cpuid_count(1, 0, r);
+	printf("  \"cpu\": {\n    \"cpuid1Ecx\": \"0x%x\",\n", r[2]);
+	/* XGETBV is only valid with OSXSAVE, which the kernel sets on every XSAVE machine. */
+	printf("    \"xcr0\": \"0x%llx\",\n", (r[2] & (1u << 27)) ? (unsigned long long)xgetbv0() : 0ull);
+	cpuid_count(7, 0, r);
+	printf("    \"cpuid7Edx\": \"0x%x\",\n", r[3]);
+	cpuid_count(0xd, 1, r);
+	printf("    \"cpuidD1Eax\": \"0x%x\",\n    \"components\": {", r[0]);
+	for (i = 2; i < 19; i++) {
+		cpuid_count(0xd, i, r);
+		/* Only user (XCR0) components with a size: XSS components report offset 0. */
+		if (!r[0] || !r[1])
+			continue;
+		printf("%s\n      \"%u\": { \"offset\": %u, \"size\": %u }", sep, i, r[1], r[0]);
+		sep = ",";
+	}
+	printf("\n    }\n  },\n");
+}
+
+static void print_kvm_leaves(struct kvm_cpuid2 *cpuid)
+{
+	const char *sep = "";
+	uint32_t i;
+
+	printf("    \"supportedCpuid\": [");
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function != 0x1 && e->function != 0x7 && e->function != 0xd)
+			continue;
+		printf("%s\n      { \"function\": %u, \"index\": %u, ", sep, e->function, e->index);
+		printf("\"eax\": %u, \"ebx\": %u, \"ecx\": %u, \"edx\": %u }", e->eax, e->ebx, e->ecx, e->edx);
+		sep = ",";
+	}
+	printf("\n    ],\n");
+}
+
+static void print_kvm(void)
+{
+	struct kvm_cpuid2 *cpuid;
+	uint64_t supp = 0;
+	struct kvm_device_attr attr = {
+		.group = 0, .attr = FKT_XCOMP_GUEST_SUPP, .addr = (uint64_t)&supp,
+	};
+	int fd = open("/dev/kvm", O_RDWR);
+	int attr_ret;
+
+	printf("  \"devKvm\": %s,\n", fd >= 0 ? "true" : "false");
+	if (fd < 0) {
+		printf("  \"kvm\": null\n");
+		return;
+	}
+	cpuid = calloc(1, sizeof(*cpuid) + MAX_CPUID_ENTRIES * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		exit(1);
+	cpuid->nent = MAX_CPUID_ENTRIES;
+	printf("  \"kvm\": {\n");
+	printf("    \"apiVersion\": %d,\n", ioctl(fd, KVM_GET_API_VERSION, 0));
+	printf("    \"capXsave2\": %d,\n", ioctl(fd, KVM_CHECK_EXTENSION, FKT_KVM_CAP_XSAVE2));
+	if (!ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid))
+		print_kvm_leaves(cpuid);
+	attr_ret = ioctl(fd, KVM_GET_DEVICE_ATTR, &attr);
+	printf("    \"xcompGuestSupp\": %s%llx%s\n  },\n", attr_ret ? "null" : "\"0x",
+	       (unsigned long long)supp, attr_ret ? "" : "\"");
+	free(cpuid);
+	close(fd);
+}
+
+static void print_prctl(const char *name, int option, const char *end)
+{
+	uint64_t value = 0;
+
+	if (syscall(SYS_arch_prctl, option, &value))
+		printf("  \"%s\": null%s\n", name, end);
+	else
+		printf("  \"%s\": \"0x%llx\"%s\n", name, (unsigned long long)value, end);
+}
+
+int main(void)
+{
+	struct utsname u;
+
+	uname(&u);
+	printf("{\n  \"format\": \"fpu-kvm-testgen/probe/1\",\n");
+	printf("  \"kernelRelease\": \"%s\",\n  \"backend\": \"%s\",\n", u.release, backend());
+	print_host();
+	print_kvm();
+	print_prctl("xcompSupp", ARCH_GET_XCOMP_SUPP, ",");
+	print_prctl("xcompGuestPerm", ARCH_GET_XCOMP_GUEST_PERM, "");
+	printf("}\n");
+	return 0;
+}
