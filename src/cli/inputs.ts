@@ -111,3 +111,8 @@ export function parseDialect(text: string): Dialect {
 	if (!dialect) throw new UsageError(`unknown --dialect '${text}' (known: ${DIALECTS.join(', ')})`);
 	return dialect;
 }
+
+export function parseSeconds(text: string, option: string): number {
+	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${text}': expected a number of seconds from 1 to 999999`);
+	return Number(text);
+}

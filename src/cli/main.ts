@@ -9,15 +9,44 @@ import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError, UsageError } from '../errors.js';
-import { printBuildSummary, printCaseList, printError, printExplain, printGenerateSummary, printProbe, printRevisions, printTree, type Print } from '../report/console.js';
+import {
+	printBaseline,
+	printBuildSummary,
+	printCaseList,
+	printCaseResult,
+	printError,
+	printExplain,
+	printGenerateSummary,
+	printHeartbeat,
+	printProbe,
+	printRevisions,
+	printRunSummary,
+	printTree,
+	type Print,
+} from '../report/console.js';
 import { REVISION_ORDER, allBehaviours, platformFromProbe, platformSchema, revision, revisionForRelease, toPlatform } from '../model/index.js';
 import { runProbe } from '../run/probe.js';
-import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parseSeed, parseStrength } from './inputs.js';
+import { parseShard, runCommand } from '../run/run-command.js';
+import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
 import { prepareTree, resolveTree } from '../tree/resolve.js';
+
+interface RunCliOptions {
+	out: string;
+	dialect?: string;
+	knownIssues: string[];
+	caseTimeout: string;
+	timeout: string;
+	jobs: string;
+	shard?: string;
+	json?: string;
+	junit?: string;
+	ktap?: string;
+	baseline?: string;
+}
 
 interface SuiteOptions {
 	platform: string;
@@ -50,7 +79,8 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 		.option('--probe <file>', 'probe report for --platform host');
 }
 
-function program(print: Print): Command {
+/** outcome.exitCode: set by commands whose result is more than done/not done (run: 1 = unexpected results). */
+function program(print: Print, outcome: { exitCode: number }): Command {
 	const cli = new Command('fpu-kvm-testgen')
 		.description('Model, enumerate and test the guest-AMX FPU contract between x86/fpu and KVM')
 		.version(GENERATOR.version)
@@ -120,6 +150,40 @@ function program(print: Print): Command {
 			printBuildSummary(print, result, o.out);
 		});
 
+	cli.command('run')
+		.description('run a generated and built suite against the running kernel and compare every step with the model')
+		.option('--out <dir>', 'output folder written by generate and build', 'out')
+		.option('--dialect <dialect>', `which build to run when there are several: ${DIALECTS.join(', ')}`)
+		.option('--known-issues <file...>', 'known-issues YAML files, added to the shipped ones', [])
+		.option('--case-timeout <seconds>', 'stop a binary that prints no result for this long', '60')
+		.option('--timeout <seconds>', 'overall timeout', '3600')
+		.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
+		.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
+		.option('--json <file>', 'write the run report as JSON')
+		.option('--junit <file>', 'write JUnit XML')
+		.option('--ktap <file>', 'write a KTAP summary')
+		.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases')
+		.action(async (o: RunCliOptions) => {
+			const { report, baseline } = await runCommand({
+				outDir: o.out,
+				...(o.dialect ? { dialect: parseDialect(o.dialect) } : {}),
+				knownIssues: o.knownIssues,
+				caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
+				overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
+				jobs: parseJobs(o.jobs),
+				shard: o.shard ? parseShard(o.shard) : null,
+				...(o.json ? { json: o.json } : {}),
+				...(o.junit ? { junit: o.junit } : {}),
+				...(o.ktap ? { ktap: o.ktap } : {}),
+				...(o.baseline ? { baseline: o.baseline } : {}),
+				onCase: (r) => printCaseResult(print, r),
+				onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
+			});
+			printRunSummary(print, report);
+			if (baseline) printBaseline(print, baseline);
+			outcome.exitCode = report.exitCode;
+		});
+
 	cli.command('probe')
 		.description('report this machine (CPU XSAVE features, KVM, kernel) and the platform and revision it maps to')
 		.option('--out <file>', 'where to keep the report (read by --platform host)', defaultProbePath())
@@ -150,11 +214,12 @@ function program(print: Print): Command {
 	return cli;
 }
 
-/** Runs the CLI and returns the exit code: 0 done, 2 bad usage or input, 3 infrastructure. */
+/** Runs the CLI and returns the exit code: 0 done (as expected), 1 unexpected results, 2 bad usage or input, 3 infrastructure. */
 export async function main(argv: readonly string[], print: Print = (l) => console.log(l)): Promise<number> {
 	try {
-		await program(print).parseAsync(argv as string[]);
-		return 0;
+		const outcome = { exitCode: 0 };
+		await program(print, outcome).parseAsync(argv as string[]);
+		return outcome.exitCode;
 	} catch (error) {
 		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
 		if (error instanceof UsageError || error instanceof InfrastructureError) {

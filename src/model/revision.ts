@@ -191,6 +191,13 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		citation: 'kernel-contract.md §1.3 per-CPU xfd_state, §4 #10; C xstate.h:179-194',
 	},
 	{
+		id: 'xfeature-apx-listed',
+		summary: 'the kernel knows xstate component 19 (APX), so XFEATURE_MAX is 20: a permission request for 19 passes the range check and fails -EOPNOTSUPP',
+		since: 'mainline',
+		kernels: 'after 6.12 (APX xstate support; seen on Linux 6.18: ARCH_REQ_XCOMP_PERM(19) is -EOPNOTSUPP, (20) is -EINVAL)',
+		citation: 'kernel-contract.md §2.1 step 2 (the range check against XFEATURE_MAX); observed on a 6.18 host by fpu-kvm-testgen run',
+	},
+	{
 		id: 'nm-cr0ts-preserves-xfd-err',
 		summary: 'a #NM caused by CR0.TS does not make KVM re-read the guest XFD_ERR',
 		since: 'mainline',

@@ -14,7 +14,7 @@ export const RULES = {
 	'prctl.get.supp': R('ARCH_GET_XCOMP_SUPP returns fpu_user_cfg.max_features | x87 | SSE', '§2.1; xstate.c:1783-1785'),
 	'prctl.get.perm': R('ARCH_GET_XCOMP_PERM returns the host permission masked to user features', '§2.1; xstate.c:1787-1794'),
 	'prctl.get.guest-perm': R('ARCH_GET_XCOMP_GUEST_PERM returns the guest permission masked to user features; LOCKED is not visible', '§2.1; xstate.c:1796-1799'),
-	'prctl.req.out-of-range': R('a feature number >= XFEATURE_MAX (19), negative or huge, is -EINVAL', '§2.1 step 2; xstate.c:1801-1809'),
+	'prctl.req.out-of-range': R('a feature number >= XFEATURE_MAX (19; 20 once APX is listed), negative or huge, is -EINVAL', '§2.1 step 2; xstate.c:1801-1809'),
 	'prctl.req.not-dynamic': R('only XTILEDATA (18) can be requested; any other feature, XTILECFG included, is -EOPNOTSUPP', '§2.1 step 3; xstate_prctl_req[]'),
 	'prctl.req.unsupported': R('XTILEDATA not in fpu_user_cfg.max_features (no AMX/XFD/XSAVES) is -EOPNOTSUPP', '§2.1 step 4; xstate.c:1658-1693'),
 	'prctl.req.already-permitted': R('a request for an already permitted feature returns 0 before the lock is looked at', '§2.1 step 5; xstate.c:1606-1649'),

@@ -24,7 +24,10 @@ type ProcessOp = Extract<
 	}
 >;
 
-const XFEATURE_MAX = 19;
+/** XFEATURE_MAX: the number of xstate components the kernel lists (§2.1 step 2). */
+function xfeatureMax(rev: StepContext['rev']): number {
+	return has(rev, 'xfeature-apx-listed') ? 20 : 19;
+}
 
 export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext): StepResult {
 	const same = (outcome: Outcome, rule: RuleId): StepResult => ({ state, outcome, rule });
@@ -77,7 +80,7 @@ function requestPermission(state: ModelState, guest: boolean, feature: number, c
 	const same = (outcome: Outcome, rule: RuleId): StepResult => ({ state, outcome, rule });
 	const { platform, rev } = ctx;
 	// The option takes an unsigned long: negative numbers are huge.
-	if (feature < 0 || feature >= XFEATURE_MAX) return same({ ret: errno('EINVAL') }, 'prctl.req.out-of-range');
+	if (feature < 0 || feature >= xfeatureMax(rev)) return same({ ret: errno('EINVAL') }, 'prctl.req.out-of-range');
 	const requested = 1n << BigInt(feature);
 	if (requested !== DYNAMIC) return same({ ret: errno('EOPNOTSUPP') }, 'prctl.req.not-dynamic');
 	if (!(platform.userMax & requested)) return same({ ret: errno('EOPNOTSUPP') }, 'prctl.req.unsupported');

@@ -1,6 +1,9 @@
 // All terminal printing lives here; the other stages return data.
 import pc from 'picocolors';
 import type { BuildResult } from '../build/build.js';
+import { CASE_STATUSES, type CaseResult, type RunReport } from '../compare/result.js';
+import { describeOutcome } from './difference.js';
+import type { BaselineDiff } from '../run/run-command.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
 import type { TreeInfo } from '../tree/detect.js';
 import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
@@ -100,6 +103,37 @@ export function printProbe(
 	print(`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, KVM supported XCR0 0x${probedKvmXcr0(probe).toString(16)}, default XSAVE size ${platform.userDefaultSize}`);
 	print(mapped ? `kernel revision: ${mapped.revision}${mapped.approximate ? ' (approximate for this release)' : ''}` : 'kernel revision: none matches this release; pass --kernel');
 	print(`wrote ${reportPath}`);
+}
+
+export function printCaseResult(print: Print, r: CaseResult): void {
+	const why = describeOutcome(r);
+	const colour = r.status === 'PASS' ? pc.green : r.status === 'SKIP' || r.status === 'XFAIL' ? pc.yellow : pc.red;
+	print(`${colour(r.status.padEnd(7))} ${r.id}${why ? `  ${why.split('\n')[0]}` : ''}`);
+}
+
+export function printHeartbeat(print: Print, binary: string, results: number, total: number, elapsedMs: number): void {
+	print(pc.dim(`... ${binary}: ${results}/${total} cases after ${Math.round(elapsedMs / 1000)} s`));
+}
+
+/** The closing summary: counts, then every case that did not pass, then kernel health findings. */
+export function printRunSummary(print: Print, report: RunReport): void {
+	const counts = CASE_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
+	print('');
+	print(`${report.cases.length} cases on platform ${report.platform}, revision ${report.revision}, backend ${report.backend}: ${counts.join(', ')}`);
+	for (const r of report.cases.filter((c) => c.status !== 'PASS' && c.status !== 'SKIP')) {
+		print(`  ${r.status.padEnd(7)} ${r.id}: ${describeOutcome(r)?.split('\n')[0] ?? ''}`);
+	}
+	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
+	print(report.exitCode === 0 ? 'result: as expected' : 'result: UNEXPECTED (exit 1)');
+}
+
+export function printBaseline(print: Print, diff: BaselineDiff): void {
+	const list = (label: string, ids: readonly string[]) => print(`${label}: ${ids.length ? ids.join(', ') : 'none'}`);
+	print('compared with the baseline:');
+	list('  new failures', diff.newFailures);
+	list('  fixed', diff.fixed);
+	list('  new cases', diff.newCases);
+	list('  missing cases', diff.missingCases);
 }
 
 export function printError(print: Print, message: string): void {

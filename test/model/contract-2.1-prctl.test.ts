@@ -2,7 +2,7 @@
 // and revision. All revisions share fpu_xstate_prctl; they differ only in the overwrite bug (A, B:
 // the permission becomes 0x40000 alone, §1.2) and A's uninitialised return of a granted guest request.
 // Not testable with the model: check ① (!CONFIG_X86_64) and ⑦ (sigaltstack too small, -ENOSPC).
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
 	A,
 	ABC,
@@ -138,4 +138,15 @@ describe('§2.1 unknown option', () => {
 			expect(last(rev, [{ op: 'arch_prctl.unknown', option: 0x1026 }])).toEqual({ ret: '-EINVAL' });
 		});
 	}
+});
+
+describe('XFEATURE_MAX after APX (observed on a 6.18 host)', () => {
+	test.each([
+		['v6.12', 19, '-EINVAL'],
+		['v6.12', 20, '-EINVAL'],
+		['mainline', 19, '-EOPNOTSUPP'],
+		['mainline', 20, '-EINVAL'],
+	] as const)('%s: REQ_XCOMP_GUEST_PERM(%i) -> %s', (rev, feature, ret) => {
+		expect(last(rev, [reqGuest(feature)])).toEqual({ ret });
+	});
 });

@@ -42,7 +42,7 @@ describe('behaviours', () => {
 		expect(has(c, 'perm-request-overwrites')).toBe(false);
 		expect(has(c, 'set-xsave-clears-xfd-armed')).toBe(true);
 		expect(has(c, 'nm-cr0ts-preserves-xfd-err')).toBe(false);
-		expect([...revision('mainline').behaviours].filter((id) => !c.behaviours.has(id))).toEqual(['nm-cr0ts-preserves-xfd-err']);
+		expect([...revision('mainline').behaviours].filter((id) => !c.behaviours.has(id))).toEqual(['xfeature-apx-listed', 'nm-cr0ts-preserves-xfd-err']);
 	});
 
 	test('assumptions are named only where the seed leaves KVM open', () => {

@@ -1,0 +1,129 @@
+// The run job: read what generate and build left in the output folder, run it, write the reports.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
+import type { CaseResult, CaseStatus, RunReport } from '../compare/result.js';
+import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
+import { writeOutputFile } from '../emit/write-output.js';
+import { UsageError } from '../errors.js';
+import { jsonReport, runReportSchema } from '../report/json.js';
+import { junitReport } from '../report/junit.js';
+import { ktapReport } from '../report/ktap-report.js';
+import { DIALECTS, type Dialect } from '../tree/detect.js';
+import { runSuite, type Shard } from './run-suite.js';
+
+const SHIPPED_ISSUES = fileURLToPath(new URL('../../known-issues/', import.meta.url));
+
+export interface RunOptions {
+	readonly outDir: string;
+	readonly dialect?: Dialect;
+	readonly knownIssues: readonly string[];
+	readonly caseTimeoutMs: number;
+	readonly overallTimeoutMs: number;
+	readonly jobs: number;
+	readonly shard: Shard | null;
+	readonly json?: string;
+	readonly junit?: string;
+	readonly ktap?: string;
+	readonly baseline?: string;
+	readonly onCase: (r: CaseResult) => void;
+	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
+}
+
+export function readExpected(outDir: string): ExpectedDocument {
+	const path = join(outDir, 'expected.json');
+	if (!existsSync(path)) throw new UsageError(`${path} does not exist: run 'fpu-kvm-testgen generate --out ${outDir}' first`);
+	let data: unknown;
+	try {
+		data = JSON.parse(readFileSync(path, 'utf8'));
+	} catch (error) {
+		throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+	}
+	const parsed = expectedDocumentSchema.safeParse(data);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0]!;
+		throw new UsageError(`${path} fails its schema: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+	}
+	return parsed.data;
+}
+
+/** The shipped known issues, then the user's files. */
+export function loadKnownIssues(files: readonly string[]): KnownIssue[] {
+	const shipped = existsSync(SHIPPED_ISSUES)
+		? readdirSync(SHIPPED_ISSUES).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(SHIPPED_ISSUES, n))
+		: [];
+	return [...shipped, ...files].flatMap((path) => {
+		if (!existsSync(path)) throw new UsageError(`known-issues file ${path} does not exist`);
+		try {
+			return parseKnownIssues(readFileSync(path, 'utf8'), `known-issues file ${path}`);
+		} catch (error) {
+			throw new UsageError((error as Error).message);
+		}
+	});
+}
+
+export function parseShard(text: string): Shard {
+	const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text);
+	const index = Number(m?.[1]);
+	const count = Number(m?.[2]);
+	if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`bad --shard '${text}': expected i/n with 1 <= i <= n, e.g. 2/4`);
+	return { index, count };
+}
+
+function builtDialect(outDir: string, chosen: Dialect | undefined): Dialect {
+	const built = DIALECTS.filter((d) => existsSync(join(outDir, 'bin', d)));
+	if (chosen) return chosen;
+	if (built.length === 1) return built[0]!;
+	if (!built.length) throw new UsageError(`the suite in ${outDir} is not built: run 'fpu-kvm-testgen build --tree DIR --out ${outDir}'`);
+	throw new UsageError(`${outDir} holds builds for ${built.join(' and ')}: choose one with --dialect`);
+}
+
+export interface BaselineDiff {
+	readonly newFailures: readonly string[];
+	readonly fixed: readonly string[];
+	readonly newCases: readonly string[];
+	readonly missingCases: readonly string[];
+}
+
+const BAD: ReadonlySet<CaseStatus> = new Set(['FAIL', 'XPASS', 'TIMEOUT', 'CRASH', 'ERROR']);
+
+export function compareWithBaseline(report: RunReport, baselinePath: string): BaselineDiff {
+	let previous: ReturnType<typeof runReportSchema.parse>;
+	try {
+		previous = runReportSchema.parse(JSON.parse(readFileSync(baselinePath, 'utf8')));
+	} catch (error) {
+		throw new UsageError(`baseline ${baselinePath} is not a run report: ${(error as Error).message.split('\n')[0]}`);
+	}
+	const before = new Map(previous.cases.map((c) => [c.id, c.status as CaseStatus]));
+	const now = new Map(report.cases.map((c) => [c.id, c.status]));
+	return {
+		newFailures: report.cases.filter((c) => BAD.has(c.status) && !BAD.has(before.get(c.id) ?? 'PASS')).map((c) => c.id),
+		fixed: report.cases.filter((c) => !BAD.has(c.status) && before.has(c.id) && BAD.has(before.get(c.id)!)).map((c) => c.id),
+		newCases: report.cases.filter((c) => !before.has(c.id)).map((c) => c.id),
+		missingCases: previous.cases.filter((c) => !now.has(c.id)).map((c) => c.id),
+	};
+}
+
+export async function runCommand(options: RunOptions): Promise<{ report: RunReport; baseline: BaselineDiff | null }> {
+	const outDir = resolve(options.outDir);
+	const expected = readExpected(outDir);
+	const issues = loadKnownIssues(options.knownIssues);
+	const report = await runSuite({
+		outDir,
+		dialect: builtDialect(outDir, options.dialect),
+		expected,
+		issues,
+		scope: { platform: expected.platform.id, revision: expected.revision.id, backend: expected.platform.backend },
+		caseTimeoutMs: options.caseTimeoutMs,
+		overallTimeoutMs: options.overallTimeoutMs,
+		jobs: options.jobs,
+		shard: options.shard,
+		onCase: options.onCase,
+		onHeartbeat: options.onHeartbeat,
+	});
+	if (options.json) writeOutputFile(resolve(options.json), jsonReport(report));
+	if (options.junit) writeOutputFile(resolve(options.junit), junitReport(report));
+	if (options.ktap) writeOutputFile(resolve(options.ktap), ktapReport(report));
+	return { report, baseline: options.baseline ? compareWithBaseline(report, options.baseline) : null };
+}

@@ -1,0 +1,174 @@
+// Runs a built suite against the running kernel's KVM: every binary (or a shard of the cases), cases
+// that a dying binary did not report re-run one by one, every case compared with expected.json.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareCase, type CaseRun } from '../compare/compare.js';
+import type { IssueScope, KnownIssue } from '../compare/known-issues.js';
+import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compare/result.js';
+import { testName, familiesOf } from '../emit/c/render.js';
+import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
+import { UsageError } from '../errors.js';
+import { parseKtap, type KtapDocument } from '../ktap/parse.js';
+import type { Dialect } from '../tree/detect.js';
+import { readHealth, healthFindings, type Health } from './health.js';
+import { runBinary, type BinaryRun } from './run-binary.js';
+
+export interface Shard {
+	readonly index: number;
+	readonly count: number;
+}
+
+export interface RunRequest {
+	readonly outDir: string;
+	readonly dialect: Dialect;
+	readonly expected: ExpectedDocument;
+	readonly issues: readonly KnownIssue[];
+	readonly scope: IssueScope;
+	readonly caseTimeoutMs: number;
+	readonly overallTimeoutMs: number;
+	readonly jobs: number;
+	readonly shard: Shard | null;
+	readonly onCase: (result: CaseResult) => void;
+	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
+}
+
+interface BinaryJob {
+	readonly name: string;
+	readonly path: string;
+	readonly cases: readonly ExpectedCase[];
+}
+
+export function binaryJobs(request: Pick<RunRequest, 'outDir' | 'dialect' | 'expected' | 'shard'>): BinaryJob[] {
+	const jobs: BinaryJob[] = [];
+	let index = 0;
+	for (const [family, cases] of familiesOf(request.expected)) {
+		const name = testName(family);
+		const path = join(request.outDir, 'bin', request.dialect, name);
+		const mine = cases.filter(() => {
+			const take = !request.shard || index % request.shard.count === request.shard.index - 1;
+			index++;
+			return take;
+		});
+		if (!mine.length) continue;
+		if (!existsSync(path)) throw new UsageError(`the suite is not built: ${path} is missing (run 'fpu-kvm-testgen build')`);
+		jobs.push({ name, path, cases: mine });
+	}
+	return jobs;
+}
+
+export async function runSuite(request: RunRequest): Promise<RunReport> {
+	const deadline = Date.now() + request.overallTimeoutMs;
+	const jobs = binaryJobs(request);
+	const results = new Map<string, CaseResult>();
+	const health: { finding: string; cases: string[] }[] = [];
+	const queue = [...jobs];
+	const worker = async () => {
+		for (let job = queue.shift(); job; job = queue.shift()) {
+			for (const r of await runJob(job, request, deadline, health)) {
+				results.set(r.id, r);
+				request.onCase(r);
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, request.jobs) }, worker));
+	const cases = jobs.flatMap((j) => j.cases.map((c) => results.get(c.id)!));
+	const summary = summarise(cases);
+	return {
+		format: 'fpu-kvm-testgen/run/1',
+		platform: request.scope.platform,
+		revision: request.scope.revision,
+		backend: request.scope.backend,
+		modelHash: request.expected.modelHash,
+		cases,
+		summary,
+		health,
+		exitCode: cases.some((c) => UNEXPECTED.has(c.status)) || health.length ? 1 : 0,
+	};
+}
+
+/** Runs a binary for its cases; cases it did not report are run again one at a time. */
+async function runJob(job: BinaryJob, request: RunRequest, deadline: number, health: { finding: string; cases: string[] }[]): Promise<CaseResult[]> {
+	const all = job.cases.length === familySize(request, job) ? [] : job.cases.map((c) => c.id);
+	const first = await runWatched(job, all, job.cases, request, deadline, health);
+	const results: CaseResult[] = [];
+	const missing: ExpectedCase[] = [];
+	for (const c of job.cases) {
+		const run = first.runs.get(c.id);
+		if (run) results.push(compareCase(c, run, request.issues, request.scope));
+		else missing.push(c);
+	}
+	// The case the binary was in when it stopped takes the blame; the others get their own run.
+	if (missing.length && first.stop) {
+		const [culprit, ...rest] = missing;
+		results.push(compareCase(culprit!, stoppedRun(job, culprit!, first, first.stop), request.issues, request.scope));
+		missing.splice(0, missing.length, ...rest);
+	}
+	for (const c of missing) {
+		const single = await runWatched(job, [c.id], [c], request, deadline, health);
+		const run = single.runs.get(c.id) ?? stoppedRun(job, c, single, single.stop ?? { status: 'ERROR', reason: 'the test binary printed no result for this case' });
+		results.push(compareCase(c, run, request.issues, request.scope));
+	}
+	return job.cases.map((c) => results.find((r) => r.id === c.id)!);
+}
+
+function familySize(request: RunRequest, job: BinaryJob): number {
+	return familiesOf(request.expected).get(job.cases[0]!.family)!.length;
+}
+
+interface Watched {
+	readonly binary: BinaryRun;
+	readonly doc: KtapDocument;
+	readonly runs: Map<string, CaseRun>;
+	readonly stop: CaseRun['stopped'];
+}
+
+async function runWatched(
+	job: BinaryJob,
+	args: readonly string[],
+	cases: readonly ExpectedCase[],
+	request: RunRequest,
+	deadline: number,
+	health: { finding: string; cases: string[] }[],
+): Promise<Watched> {
+	const before: Health = readHealth();
+	const binary = await runBinary(job.path, args, {
+		caseTimeoutMs: request.caseTimeoutMs,
+		deadline,
+		heartbeat: (results, elapsed) => request.onHeartbeat(job.name, results, cases.length, elapsed),
+	});
+	for (const finding of healthFindings(before, readHealth())) health.push({ finding, cases: cases.map((c) => c.id) });
+	const doc = parseKtap(binary.output);
+	const runs = new Map<string, CaseRun>();
+	for (const test of doc.tests) {
+		if (!cases.some((c) => c.id === test.name)) continue;
+		const observations = doc.observations.filter((o) => o.caseId === test.name);
+		runs.set(test.name, { binary: job.name, result: test, observations, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] });
+	}
+	writeCaseLogs(request.outDir, runs);
+	return { binary, doc, runs, stop: stopReason(binary) };
+}
+
+function stopReason(binary: BinaryRun): CaseRun['stopped'] {
+	if (binary.stopped === 'case-timeout') return { status: 'TIMEOUT', reason: 'no result within the per-case timeout; the binary was stopped' };
+	if (binary.stopped === 'deadline') return { status: 'TIMEOUT', reason: 'the overall timeout was reached' };
+	if (binary.signal) return { status: 'CRASH', reason: `the test binary died from ${binary.signal}` };
+	// 0: all passed, 1: some case failed, 4: all skipped (kselftest exit codes).
+	if (binary.code !== null && ![0, 1, 4].includes(binary.code)) {
+		const hint = binary.code === 254 ? ' (a TEST_ASSERT failed)' : '';
+		return { status: 'ERROR', reason: `the test binary exited with ${binary.code}${hint}` };
+	}
+	if (binary.code === null) return { status: 'ERROR', reason: 'the test binary could not be started' };
+	return null;
+}
+
+function stoppedRun(job: BinaryJob, c: ExpectedCase, watched: Watched, stop: NonNullable<CaseRun['stopped']>): CaseRun {
+	const observations = watched.doc.observations.filter((o) => o.caseId === c.id);
+	const tail = watched.binary.output.trimEnd().split('\n').slice(-5);
+	return { binary: job.name, result: null, observations, stopped: stop, durationMs: watched.binary.durationMs, log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail] };
+}
+
+function writeCaseLogs(outDir: string, runs: ReadonlyMap<string, CaseRun>): void {
+	const dir = join(outDir, 'logs');
+	mkdirSync(dir, { recursive: true });
+	for (const [id, run] of runs) writeFileSync(join(dir, `${id}.log`), run.log.join('\n') + '\n');
+}
