@@ -1,6 +1,6 @@
 // Command-line wiring only: parse, call the stage, print through report/console.
 import { Command, CommanderError } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildSuite } from '../enumerate/suite.js';
 import { explainCase } from '../enumerate/explain.js';
 import { GENERATOR, expectedCase } from '../emit/expected.js';
@@ -28,11 +28,11 @@ import { REVISION_ORDER, allBehaviours, platformFromProbe, platformSchema, revis
 import { runProbe } from '../run/probe.js';
 import { parseShard, runCommand } from '../run/run-command.js';
 import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parseSeconds, parseSeed, parseStrength } from './inputs.js';
-import { DIALECTS } from '../tree/detect.js';
+import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
-import { prepareTree, resolveTree } from '../tree/resolve.js';
+import { libraryTreeFor, prepareTree, resolveTree } from '../tree/resolve.js';
 
 interface RunCliOptions {
 	out: string;
@@ -150,38 +150,68 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 			printBuildSummary(print, result, o.out);
 		});
 
-	cli.command('run')
-		.description('run a generated and built suite against the running kernel and compare every step with the model')
-		.option('--out <dir>', 'output folder written by generate and build', 'out')
+	const addRunOptions = (cmd: Command) =>
+		cmd
+			.option('--out <dir>', 'output folder written by generate and build', 'out')
+			.option('--known-issues <file...>', 'known-issues YAML files, added to the shipped ones', [])
+			.option('--case-timeout <seconds>', 'stop a binary that prints no result for this long', '60')
+			.option('--timeout <seconds>', 'overall timeout', '3600')
+			.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
+			.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
+			.option('--json <file>', 'write the run report as JSON')
+			.option('--junit <file>', 'write JUnit XML')
+			.option('--ktap <file>', 'write a KTAP summary')
+			.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases');
+
+	const runAndReport = async (o: RunCliOptions, dialect?: Dialect) => {
+		const { report, baseline } = await runCommand({
+			outDir: o.out,
+			...(dialect ? { dialect } : {}),
+			knownIssues: o.knownIssues,
+			caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
+			overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
+			jobs: parseJobs(o.jobs),
+			shard: o.shard ? parseShard(o.shard) : null,
+			...(o.json ? { json: o.json } : {}),
+			...(o.junit ? { junit: o.junit } : {}),
+			...(o.ktap ? { ktap: o.ktap } : {}),
+			...(o.baseline ? { baseline: o.baseline } : {}),
+			onCase: (r) => printCaseResult(print, r),
+			onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
+		});
+		printRunSummary(print, report);
+		if (baseline) printBaseline(print, baseline);
+		outcome.exitCode = report.exitCode;
+	};
+
+	addRunOptions(cli.command('run').description('run a generated and built suite against the running kernel and compare every step with the model'))
 		.option('--dialect <dialect>', `which build to run when there are several: ${DIALECTS.join(', ')}`)
-		.option('--known-issues <file...>', 'known-issues YAML files, added to the shipped ones', [])
-		.option('--case-timeout <seconds>', 'stop a binary that prints no result for this long', '60')
-		.option('--timeout <seconds>', 'overall timeout', '3600')
-		.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
-		.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
-		.option('--json <file>', 'write the run report as JSON')
-		.option('--junit <file>', 'write JUnit XML')
-		.option('--ktap <file>', 'write a KTAP summary')
-		.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases')
-		.action(async (o: RunCliOptions) => {
-			const { report, baseline } = await runCommand({
-				outDir: o.out,
-				...(o.dialect ? { dialect: parseDialect(o.dialect) } : {}),
-				knownIssues: o.knownIssues,
-				caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
-				overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
-				jobs: parseJobs(o.jobs),
-				shard: o.shard ? parseShard(o.shard) : null,
-				...(o.json ? { json: o.json } : {}),
-				...(o.junit ? { junit: o.junit } : {}),
-				...(o.ktap ? { ktap: o.ktap } : {}),
-				...(o.baseline ? { baseline: o.baseline } : {}),
-				onCase: (r) => printCaseResult(print, r),
-				onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
-			});
-			printRunSummary(print, report);
-			if (baseline) printBaseline(print, baseline);
-			outcome.exitCode = report.exitCode;
+		.action((o: RunCliOptions & { dialect?: string }) => runAndReport(o, o.dialect ? parseDialect(o.dialect) : undefined));
+
+	addRunOptions(cli.command('check').description('probe, generate, build and run for this machine and its running kernel, in one command'))
+		.option('--kernel <revision>', 'model revision instead of the one the probe maps the running kernel to')
+		.option('--tree <dir>', "kernel tree for the selftests library (default: Debian's 6.12 source, or 6.1 for a kernel before 6.8)")
+		.option('--cflags <flags>', 'extra compiler flags (default: -mgeneral-regs-only where KVM emulates guest code)')
+		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
+		.option('--strength <t>', 'strength of the core covering array', '3')
+		.option('--cache <dir>', 'cache folder', defaultCacheDir())
+		.action(async (o: RunCliOptions & { kernel?: string; tree?: string; cflags?: string; seed: string; strength: string; cache: string }) => {
+			const probePath = join(o.cache, 'probe.json');
+			const probe = await runProbe(o.cache, probePath);
+			const mapped = revisionForRelease(probe.kernelRelease);
+			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), mapped, probePath);
+			const request = { ...suiteRequest({ platform: 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath }) };
+			const generated = generate(request);
+			writeGenerated(resolve(o.out), generated);
+			printGenerateSummary(print, generated.manifest, o.out);
+			const tree = o.tree ?? libraryTreeFor(probe.kernelRelease);
+			if (!o.tree) print(`selftests library: ${tree} (for Linux ${probe.kernelRelease})`);
+			const info = await resolveTree(tree, o.cache, print);
+			const cflags = o.cflags ?? (probe.backend === 'pvm' ? '-mgeneral-regs-only' : '');
+			if (o.cflags === undefined && cflags) print(`compiler flags: ${cflags} (KVM backend ${probe.backend} emulates guest code)`);
+			const built = await buildSelftests({ tree: info, outDir: resolve(o.out), cacheDir: o.cache, cflags: cflags.split(/\s+/).filter(Boolean), werror: false, jobs: availableParallelism(), progress: print });
+			printBuildSummary(print, built, o.out);
+			await runAndReport(o, info.dialect);
 		});
 
 	cli.command('probe')

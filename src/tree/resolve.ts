@@ -20,3 +20,10 @@ export async function resolveTree(spec: string, cache: string, progress: (line: 
 	const debian = /^debian:(.+)$/.exec(spec);
 	return debian ? prepareTree({ debian: debian[1], cache }, progress) : prepareTree({ path: spec, cache }, progress);
 }
+
+/** The 6.12 selftests library needs KVM_SET_USER_MEMORY_REGION2 (6.8): older kernels get the 6.1 tree. */
+export function libraryTreeFor(release: string): string {
+	const m = /^(\d+)\.(\d+)/.exec(release);
+	const version = m ? Number(m[1]) * 1000 + Number(m[2]) : 0;
+	return version >= 6008 ? 'debian:6.12' : 'debian:6.1';
+}
