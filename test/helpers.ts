@@ -1,4 +1,5 @@
 // Shared test helpers: shipped platforms and a fresh temporary folder.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,4 +14,14 @@ export function shippedPlatform(id: string): Platform {
 
 export function tempDir(prefix = 'fkt-'): string {
 	return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs the built command line as a user would: a real process; its exit code and everything it printed. */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], {
+		encoding: 'utf8',
+		timeout: options.timeoutMs ?? 600_000,
+		env: options.env ?? process.env,
+	});
+	return { code: r.status, out: r.stdout + r.stderr };
 }

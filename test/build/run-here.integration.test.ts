@@ -5,15 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { REPO, tempDir } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
 const KVM = existsSync('/dev/kvm');
 const TEN_MINUTES = 600_000;
 
-function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: TEN_MINUTES });
-	return { code: r.status, out: r.stdout + r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe.skipIf(!KVM)('emitted selftests on this machine (needs /dev/kvm)', () => {
 	const out = tempDir('fkt-here-');

@@ -1,13 +1,13 @@
 // Integration with real kernel trees (Debian's linux-source-6.12 and -6.1, prepared by the tool
 // itself): every emitted file of every shipped platform and revision compiles with -Werror against
 // its dialect's tree, and the tree's own scripts/checkpatch.pl reports nothing.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { REPO, tempDir } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
 const TEN_MINUTES = 600_000;
@@ -18,10 +18,7 @@ const TREES = [
 	{ debian: '6.1', dialect: 'selftests-6.0' },
 ];
 
-function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: TEN_MINUTES });
-	return { code: r.status, out: r.stdout + r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 function treeRoot(debian: string): string {
 	const line = cli('tree', 'prepare', '--debian', debian).out.trim().split('\n').pop()!;

@@ -1,15 +1,11 @@
 // The command line as a user runs it: a real process, real files, exit codes and one-line errors.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { expectedDocumentSchema, expectedJsonSchema, manifestSchema } from '../../src/emit/expected-schema.js';
-import { REPO, tempDir } from '../helpers.js';
+import { REPO, runCli, tempDir } from '../helpers.js';
 
-function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: 30_000 });
-	return { code: r.status, out: r.stdout + r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const fixture = (...parts: string[]) => join(REPO, 'test/fixtures', ...parts);
 

@@ -1,16 +1,12 @@
 // The probe for real: our C program built with gcc, run on this machine, its report validated and
 // used by `generate --platform host --kernel host`.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { probeSchema } from '../../src/model/index.js';
-import { REPO, tempDir } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
-function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
-	return { code: r.status, out: r.stdout + r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 test('probe reports this machine and generate uses it as platform host', () => {
 	const dir = tempDir();

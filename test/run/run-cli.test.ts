@@ -1,13 +1,12 @@
 // `run` on bad input: one clear line, exit 2, before anything runs.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { REPO, tempDir } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
 function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
-	return { code: r.status, out: (r.stdout + r.stderr).trim() };
+	const r = runCli(args);
+	return { code: r.code, out: r.out.trim() };
 }
 
 describe('run: bad input', () => {

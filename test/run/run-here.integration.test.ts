@@ -1,18 +1,14 @@
 // `run` for real on this machine: probe, generate for the probed platform and revision, build, run
 // against /dev/kvm, compare every step; every mismatch must be a listed known issue of this host.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runReportSchema } from '../../src/report/json.js';
-import { REPO, tempDir } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
 const TEN_MINUTES = 600_000;
 
-function cli(...args: string[]) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: TEN_MINUTES });
-	return { code: r.status, out: r.stdout + r.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 test.skipIf(!existsSync('/dev/kvm'))('the suite for this machine runs on /dev/kvm with no unexpected result', () => {
 	const dir = tempDir('fkt-run-');

@@ -1,16 +1,15 @@
 // tree prepare and build on trees that are not fit for use: one line each, exit 2 (input) or 3
 // (infrastructure), nothing left behind that a later run would trust.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { REPO, tempDir } from '../helpers.js';
+import { REPO, runCli, tempDir } from '../helpers.js';
 
 const tree = (name: string) => join(REPO, 'test/fixtures/trees', name);
 
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], { encoding: 'utf8', timeout: 60_000, env });
-	return { code: r.status, out: (r.stdout + r.stderr).trim() };
+	const r = runCli(args, { env, timeoutMs: 60_000 });
+	return { code: r.code, out: r.out.trim() };
 }
 
 describe('tree prepare: bad trees', () => {
