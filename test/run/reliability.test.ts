@@ -1,0 +1,89 @@
+// The runner against real processes that misbehave: a hang, a segfault, a failed TEST_ASSERT, output
+// cut mid-line, a flood, garbage. Every case ends with the right status and none is lost.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { CaseResult } from '../../src/compare/result.js';
+import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
+import { runSuite } from '../../src/run/run-suite.js';
+import { testName } from '../../src/emit/c/render.js';
+import { REPO, tempDir } from '../helpers.js';
+
+const MODES = { hang: 1, segfault: 2, assert: 3, 'mid-line': 4, flood: 5, garbage: 6 } as const;
+
+function expectedCase(id: string, family: string): ExpectedCase {
+	return {
+		id,
+		family,
+		title: 'fixture',
+		origin: 'covering-array',
+		requires: [],
+		skip: null,
+		steps: [{ index: 0, op: 'vm.create_vcpu', args: {}, expect: { ret: '0' }, rule: 'vcpu.create', summary: 's', citation: '§2.2' }],
+	};
+}
+
+/** An output folder whose one family's binary is the fake test built with the given mode. */
+function fixtureSuite(mode: keyof typeof MODES): { outDir: string; expected: ExpectedDocument } {
+	const outDir = tempDir(`fkt-rel-${mode}-`);
+	const family = `fix.${mode}`.replace(/-/g, '');
+	const bin = join(outDir, 'bin', 'selftests-6.10');
+	mkdirSync(bin, { recursive: true });
+	execFileSync('gcc', ['-O1', `-DMODE=${MODES[mode]}`, '-o', join(bin, testName(family)), join(REPO, 'test/fixtures/programs/fake_test.c')]);
+	const expected = {
+		modelHash: 'sha256:' + '0'.repeat(64),
+		cases: ['case.a', 'case.b', 'case.c'].map((id) => expectedCase(id, family)),
+	} as unknown as ExpectedDocument;
+	return { outDir, expected };
+}
+
+async function run(mode: keyof typeof MODES): Promise<Record<string, CaseResult>> {
+	const { outDir, expected } = fixtureSuite(mode);
+	const report = await runSuite({
+		outDir,
+		dialect: 'selftests-6.10',
+		expected,
+		issues: [],
+		scope: { platform: 'p', revision: 'v6.12', backend: 'vmx' },
+		caseTimeoutMs: 1000,
+		overallTimeoutMs: 60_000,
+		jobs: 1,
+		shard: null,
+		onCase: () => {},
+		onHeartbeat: () => {},
+	});
+	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
+}
+
+describe('runner reliability with real processes', () => {
+	test('a hang: TIMEOUT for the case it hung in, the others still run', async () => {
+		const r = await run('hang');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'TIMEOUT', 'PASS']);
+		expect(r['case.b']!.reason).toBe('no result within the per-case timeout; the binary was stopped');
+	});
+
+	test('a segfault mid-run: CRASH for that case, the rest re-run one by one', async () => {
+		const r = await run('segfault');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'CRASH', 'PASS']);
+		expect(r['case.b']!.reason).toBe('the test binary died from SIGSEGV');
+	});
+
+	test('exit 254 like a failed TEST_ASSERT: ERROR naming it', async () => {
+		const r = await run('assert');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'ERROR', 'PASS']);
+		expect(r['case.b']!.reason).toBe('the test binary exited with 254 (a TEST_ASSERT failed)');
+	});
+
+	test('output cut mid-line with exit 0: the unreported cases are re-run and pass', async () => {
+		const r = await run('mid-line');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'PASS', 'PASS']);
+	});
+
+	test('a flood of 200k lines and garbage with stderr in between lose nothing', async () => {
+		for (const mode of ['flood', 'garbage'] as const) {
+			const r = await run(mode);
+			expect(Object.values(r).map((c) => c.status)).toEqual(['PASS', 'PASS', 'PASS']);
+		}
+	});
+});
