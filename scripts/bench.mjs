@@ -1,7 +1,7 @@
 // Benchmarks with targets: prints figures and their ratio to the target. Not a test: it never fails
 // the build, it reports. Run with `npm run bench`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,3 +83,30 @@ report('build full suite, library cached', warm / 1000, 's', 60, 'lower');
 report('no-op rebuild', noop / 1000, 's', 2, 'lower');
 rmSync(out, { recursive: true, force: true });
 rmSync(cache, { recursive: true, force: true });
+
+// 5. Per-case run overhead against the floor (fork + VM + one GUEST_SYNC + destroy), on this machine's KVM.
+if (existsSync('/dev/kvm')) {
+	const floorOut = mkdtempSync(join(tmpdir(), 'fkt-bench-floor-'));
+	mkdirSync(join(floorOut, 'selftests/selftests-6.10/x86_64'), { recursive: true });
+	copyFileSync(join(repo, 'scripts/floor/fkt_floor_test.c'), join(floorOut, 'selftests/selftests-6.10/x86_64/fkt_floor_test.c'));
+	cli('build', '--tree', 'debian:6.12', '--out', floorOut, '--cflags', '-mgeneral-regs-only');
+	// The selftests library prints a random seed first; the mean is the last line.
+	const floorUs = Number(spawnSync(join(floorOut, 'bin/selftests-6.10/fkt_floor_test'), ['50'], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+	const suite = mkdtempSync(join(tmpdir(), 'fkt-bench-run-'));
+	const probe = join(floorOut, 'probe.json');
+	cli('probe', '--out', probe);
+	cli('generate', '--platform', 'host', '--kernel', 'host', '--probe', probe, '--out', suite);
+	cli('build', '--tree', 'debian:6.12', '--out', suite, '--cflags', '-mgeneral-regs-only');
+	const t = performance.now();
+	spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'run', '--out', suite, '--json', join(suite, 'report.json')], { encoding: 'utf8' });
+	const runMs = performance.now() - t;
+	const runReport = JSON.parse(readFileSync(join(suite, 'report.json'), 'utf8'));
+	const executed = runReport.cases.length - runReport.summary.SKIP;
+	const perCaseMs = runMs / executed;
+	console.log(`floor: fork + VM + one GUEST_SYNC + destroy = ${(floorUs / 1000).toFixed(2)} ms; run: ${executed} executed cases in ${(runMs / 1000).toFixed(1)} s`);
+	report('run overhead per executed case vs the floor', perCaseMs / (floorUs / 1000), 'x floor', 1.5, 'lower');
+	rmSync(floorOut, { recursive: true, force: true });
+	rmSync(suite, { recursive: true, force: true });
+} else {
+	console.log('run overhead: skipped, /dev/kvm is not available');
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
+import { runBinary } from '../../src/run/run-binary.js';
 import { runSuite } from '../../src/run/run-suite.js';
 import { testName } from '../../src/emit/c/render.js';
 import { REPO, tempDir } from '../helpers.js';
@@ -85,5 +86,23 @@ describe('runner reliability with real processes', () => {
 			const r = await run(mode);
 			expect(Object.values(r).map((c) => c.status)).toEqual(['PASS', 'PASS', 'PASS']);
 		}
+	});
+});
+
+describe('heartbeat', () => {
+	test('a binary that stops making progress gets heartbeats with its result count until it is stopped', async () => {
+		const { outDir } = fixtureSuite('hang');
+		const beats: number[] = [];
+		const run = await runBinary(join(outDir, 'bin/selftests-6.10', testName('fix.hang')), [], {
+			caseTimeoutMs: 1000,
+			deadline: Date.now() + 30_000,
+			heartbeatMs: 200,
+			heartbeat: (results) => beats.push(results),
+		});
+		expect(run.stopped).toBe('case-timeout');
+		expect(run.signal).toBe('SIGTERM');
+		expect(beats.length).toBeGreaterThanOrEqual(3);
+		expect(beats.at(-1)).toBe(1);
+		expect(run.output).toContain('ok 1 case.a\n');
 	});
 });
