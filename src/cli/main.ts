@@ -200,7 +200,7 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 			const probe = await runProbe(o.cache, probePath);
 			const mapped = revisionForRelease(probe.kernelRelease);
 			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), mapped, probePath);
-			const request = { ...suiteRequest({ platform: 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath }) };
+			const request = suiteRequest({ platform: 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** Entries we may find in a folder we generated before; anything else makes it foreign. */
-const OURS = /^(README\.md|manifest\.json|expected\.json|selftests|build|bin)$/;
+const OURS = /^(README\.md|manifest\.json|expected\.json|selftests|build|bin|logs)$/;
 
 export function assertOutputFolderUsable(dir: string): void {
 	if (!existsSync(dir)) return;

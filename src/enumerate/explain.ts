@@ -1,7 +1,11 @@
 // Why does a case expect what it expects: its steps evaluated under every revision.
-import { ModelError, REVISION_ORDER, evaluate, revision, type Platform, type Revision } from '../model/index.js';
-import type { ExplainedStep } from '../report/console.js';
+import { ModelError, REVISION_ORDER, evaluate, revision, type Op, type Platform, type Revision, type RevisionId, type RuleId } from '../model/index.js';
 import type { TestCase } from './case.js';
+
+export interface ExplainedStep {
+	readonly op: Op;
+	readonly byRevision: readonly { readonly revision: RevisionId; readonly outcome: string; readonly rule: RuleId | null }[];
+}
 
 export function explainCase(c: TestCase, platform: Platform): ExplainedStep[] {
 	const perRevision = REVISION_ORDER.map((id) => ({ id, results: tryEvaluate(c, platform, revision(id)) }));

@@ -54,39 +54,3 @@ export type Op =
 	| { readonly op: 'guest.wrmsr'; readonly msr: XfdMsr; readonly value: string }
 	| { readonly op: 'guest.tile_load' }
 	| { readonly op: 'guest.cr0_ts_nm' };
-
-export type OpName = Op['op'];
-
-export const OP_NAMES: readonly OpName[] = [
-	'arch_prctl.get',
-	'arch_prctl.req',
-	'arch_prctl.unknown',
-	'fork',
-	'kvm.check_extension',
-	'kvm.get_device_attr',
-	'kvm.get_supported_cpuid',
-	'vm.create_vcpu',
-	'vcpu.set_cpuid2',
-	'vcpu.get_xcrs',
-	'vcpu.set_xcrs',
-	'vcpu.get_xsave',
-	'vcpu.get_xsave2',
-	'vcpu.set_xsave',
-	'vcpu.get_msr',
-	'vcpu.set_msr',
-	'host.cpu_hotplug',
-	'guest.set_cr4_osxsave',
-	'guest.xsetbv',
-	'guest.rdmsr',
-	'guest.wrmsr',
-	'guest.tile_load',
-	'guest.cr0_ts_nm',
-];
-
-export function isGuestOp(op: Op): boolean {
-	return op.op.startsWith('guest.');
-}
-
-export function needsVcpu(op: Op): boolean {
-	return op.op.startsWith('vcpu.') || isGuestOp(op);
-}

@@ -6,6 +6,7 @@ import { describeOutcome } from './difference.js';
 import type { BaselineDiff } from '../run/run-command.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
 import type { TreeInfo } from '../tree/detect.js';
+import type { ExplainedStep } from '../enumerate/explain.js';
 import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
 import { probedKvmXcr0, rule } from '../model/index.js';
 
@@ -35,17 +36,6 @@ export function formatOp(op: Op): string {
 	const { op: name, ...args } = op;
 	const parts = Object.entries(args).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
 	return [name, ...parts].join(' ');
-}
-
-export function formatOutcome(outcome: Readonly<Record<string, string>>): string {
-	return Object.entries(outcome)
-		.map(([k, v]) => `${k}=${v}`)
-		.join(' ');
-}
-
-export interface ExplainedStep {
-	readonly op: Op;
-	readonly byRevision: readonly { readonly revision: RevisionId; readonly outcome: string; readonly rule: RuleId | null }[];
 }
 
 export function printExplain(print: Print, header: { id: string; title: string; platform: string; builtFor: string }, steps: readonly ExplainedStep[]): void {

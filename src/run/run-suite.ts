@@ -36,6 +36,8 @@ interface BinaryJob {
 	readonly name: string;
 	readonly path: string;
 	readonly cases: readonly ExpectedCase[];
+	/** All of the family's cases: the binary runs without case ids. */
+	readonly whole: boolean;
 }
 
 export function binaryJobs(request: Pick<RunRequest, 'outDir' | 'dialect' | 'expected' | 'shard'>): BinaryJob[] {
@@ -51,7 +53,7 @@ export function binaryJobs(request: Pick<RunRequest, 'outDir' | 'dialect' | 'exp
 		});
 		if (!mine.length) continue;
 		if (!existsSync(path)) throw new UsageError(`the suite is not built: ${path} is missing (run 'fpu-kvm-testgen build')`);
-		jobs.push({ name, path, cases: mine });
+		jobs.push({ name, path, cases: mine, whole: mine.length === cases.length });
 	}
 	return jobs;
 }
@@ -88,8 +90,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 
 /** Runs a binary for its cases; cases it did not report are run again one at a time. */
 async function runJob(job: BinaryJob, request: RunRequest, deadline: number, health: { finding: string; cases: string[] }[]): Promise<CaseResult[]> {
-	const all = job.cases.length === familySize(request, job) ? [] : job.cases.map((c) => c.id);
-	const first = await runWatched(job, all, job.cases, request, deadline, health);
+	const first = await runWatched(job, job.whole ? [] : job.cases.map((c) => c.id), job.cases, request, deadline, health);
 	const results: CaseResult[] = [];
 	const missing: ExpectedCase[] = [];
 	for (const c of job.cases) {
@@ -109,10 +110,6 @@ async function runJob(job: BinaryJob, request: RunRequest, deadline: number, hea
 		results.push(compareCase(c, run, request.issues, request.scope));
 	}
 	return job.cases.map((c) => results.find((r) => r.id === c.id)!);
-}
-
-function familySize(request: RunRequest, job: BinaryJob): number {
-	return familiesOf(request.expected).get(job.cases[0]!.family)!.length;
 }
 
 interface Watched {
