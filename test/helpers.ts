@@ -16,12 +16,15 @@ export function tempDir(prefix = 'fkt-'): string {
 	return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs the built command line as a user would: a real process; its exit code and everything it printed. */
+/**
+ * Runs the built command line as a user would: a real process; its exit code and everything it printed.
+ * Colour is off unless the caller's env asks for it: CI runners set CI, which turns picocolors on.
+ */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
 	const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), ...args], {
 		encoding: 'utf8',
 		timeout: options.timeoutMs ?? 600_000,
-		env: options.env ?? process.env,
+		env: { NO_COLOR: '1', ...(options.env ?? process.env) },
 	});
 	return { code: r.status, out: r.stdout + r.stderr };
 }
