@@ -2,7 +2,7 @@
 // tools/testing/selftests/kselftest.h, with the `# fkt` observation lines of the emitted selftests.
 // The logs come from test binaries that crash, get killed or share a terminal with stderr, so the
 // parser never throws: what it cannot make sense of becomes a diagnostic or a problem.
-import { isUtf8 } from 'node:buffer';
+import { StringDecoder } from 'node:string_decoder';
 
 export type KtapStatus = 'pass' | 'fail' | 'skip' | 'xfail' | 'todo' | 'error';
 
@@ -55,37 +55,91 @@ const EXIT_LINE = /^exit=(-?\d{1,9})\s*$/;
 const TOTAL_ENTRY = /^([A-Za-z_]+):(\d{1,15})$/;
 const STEP_NUMBER = /^\d{1,9}$/;
 
+/** Parses a whole log at once. */
 export function parseKtap(input: string | Buffer): KtapDocument {
-	const problems: string[] = [];
-	const lines = splitLines(decode(input, problems), problems);
-	const parser = new Parser(problems, lines.endsMidLine);
-	lines.lines.forEach((line, index) => parser.line(line, index + 1));
-	return parser.finish();
+	const stream = new KtapStream();
+	stream.write(input);
+	return stream.end();
 }
 
-function decode(input: string | Buffer, problems: string[]): string {
-	if (typeof input === 'string') return input;
-	if (!isUtf8(input)) problems.push('invalid UTF-8 replaced');
-	// toString replaces each invalid sequence with U+FFFD.
-	return input.toString('utf8');
-}
+/**
+ * Parses a log as it arrives, in chunks cut anywhere (mid-line, mid-character), and reports each
+ * top-level test as soon as its result line is complete, so a runner can print a line per case while
+ * the binary still runs. end() gives the same document parseKtap gives for the whole log.
+ */
+export class KtapStream {
+	private readonly problems: string[] = [];
+	private readonly parser = new Parser(this.problems);
+	private readonly decoder = new StringDecoder('utf8');
+	private partial = '';
+	/** The partial line grew past MAX_LINE_CHARS: the rest of it up to the newline is dropped. */
+	private cutting = false;
+	private lineNo = 0;
+	private started = false;
+	private invalidUtf8 = false;
 
-function splitLines(text: string, problems: string[]): { lines: string[]; endsMidLine: boolean } {
-	const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
-	const endsMidLine = lines[lines.length - 1] !== '';
-	if (!endsMidLine) lines.pop();
-	for (let i = 0; i < lines.length; i++) {
-		let line = lines[i]!;
-		if (line.endsWith('\r')) line = line.slice(0, -1);
-		if (line.length > MAX_LINE_CHARS) {
-			problems.push(`line ${i + 1} longer than 1 MiB truncated`);
-			line = cutLine(line);
+	/** onTest also gets every observation seen so far (those of the test come before its result line). */
+	constructor(private readonly onTest?: (test: KtapTest, observations: readonly Observation[]) => void) {}
+
+	write(chunk: string | Buffer): void {
+		let text: string;
+		if (typeof chunk === 'string') text = chunk;
+		else {
+			text = this.decoder.write(chunk);
+			// The decoder replaces invalid sequences with U+FFFD; a real U+FFFD is the bytes EF BF BD.
+			if (!this.invalidUtf8 && text.includes('\uFFFD') && !chunk.includes(REPLACEMENT_BYTES)) this.invalidUtf8 = true;
 		}
-		lines[i] = line;
+		if (!this.started && text !== '') {
+			this.started = true;
+			if (text.startsWith('\uFEFF')) text = text.slice(1);
+		}
+		let from = 0;
+		for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+			this.append(text.slice(from, nl));
+			this.completeLine();
+			from = nl + 1;
+		}
+		this.append(text.slice(from));
 	}
-	if (endsMidLine) problems.push('truncated: last line has no newline');
-	return { lines, endsMidLine };
+
+	end(): KtapDocument {
+		const rest = this.decoder.end();
+		if (rest !== '') {
+			this.invalidUtf8 = true;
+			this.append(rest);
+		}
+		const endsMidLine = this.partial !== '' || this.cutting;
+		if (endsMidLine) {
+			this.completeLine();
+			this.problems.push('truncated: last line has no newline');
+			this.parser.markTruncated();
+		}
+		if (this.invalidUtf8) this.problems.unshift('invalid UTF-8 replaced');
+		return this.parser.finish();
+	}
+
+	private append(text: string): void {
+		if (this.cutting || text === '') return;
+		this.partial += text;
+		if (this.partial.length > MAX_LINE_CHARS) {
+			this.problems.push(`line ${this.lineNo + 1} longer than 1 MiB truncated`);
+			this.partial = cutLine(this.partial);
+			this.cutting = true;
+		}
+	}
+
+	private completeLine(): void {
+		let line = this.partial;
+		this.partial = '';
+		this.cutting = false;
+		if (line.endsWith('\r')) line = line.slice(0, -1);
+		this.lineNo++;
+		const test = this.parser.line(line, this.lineNo);
+		if (test && this.onTest) this.onTest(test, this.parser.observationsSoFar);
+	}
 }
+
+const REPLACEMENT_BYTES = Buffer.from('\uFFFD', 'utf8');
 
 /** The first MAX_LINE_CHARS characters, without splitting a surrogate pair. */
 function cutLine(line: string): string {
@@ -149,36 +203,44 @@ class Parser {
 	private readonly mismatches: Mismatch[] = [];
 	private totals: Record<string, number> | null = null;
 	private exitCode: number | null = null;
-	private truncated: boolean;
+	private truncated = false;
 	private readonly root = newLevel(0, 1);
 	private readonly stack: Level[] = [this.root];
 	/** The top level sits at the indentation of the first structural line (logs may be indented). */
 	private rootIndentKnown = false;
 	private droppedProblems = 0;
 
-	constructor(
-		private readonly problems: string[],
-		endsMidLine: boolean,
-	) {
-		this.truncated = endsMidLine;
+	constructor(private readonly problems: string[]) {}
+
+	get observationsSoFar(): readonly Observation[] {
+		return this.observations;
+	}
+
+	markTruncated(): void {
+		this.truncated = true;
 	}
 
 	private get top(): Level {
 		return this.stack[this.stack.length - 1]!;
 	}
 
-	line(raw: string, lineNo: number): void {
+	/** Takes one line; returns the top-level test it completed, if it did. */
+	line(raw: string, lineNo: number): KtapTest | null {
 		const indent = countLeadingSpaces(raw);
 		const content = raw.slice(indent);
 		const body = content.trimEnd();
-		if (body === '') return;
+		if (body === '') return null;
 		if (VERSION_LINE.test(body)) this.version(this.enter(indent, lineNo, true), body, lineNo);
 		else if (body.startsWith('1..') && PLAN_LINE.test(body)) this.plan(this.enter(indent, lineNo, false), body, lineNo);
-		else if (RESULT_START.test(body)) this.result(this.enter(indent, lineNo, false), body, lineNo);
-		else if (body.startsWith('Bail out!')) this.bailOut(this.enter(indent, lineNo, false), body, lineNo);
+		else if (RESULT_START.test(body)) {
+			const level = this.enter(indent, lineNo, false);
+			this.result(level, body, lineNo);
+			if (level === this.root) return level.tests[level.tests.length - 1]!;
+		} else if (body.startsWith('Bail out!')) this.bailOut(this.enter(indent, lineNo, false), body, lineNo);
 		else if (body.startsWith('#')) this.diagnostic(this.enterForDiagnostic(indent, lineNo), content, lineNo);
 		// Unknown lines (stderr, kernel messages) are not part of any subtest's structure.
 		else this.top.pending.push(raw);
+		return null;
 	}
 
 	/** The level a structural line at this indentation belongs to, opening or closing subtests. */

@@ -1,9 +1,12 @@
 // Runs one emitted test binary in its own process group with a per-case timeout (no new result line
-// for that long: SIGTERM, then SIGKILL) and an overall deadline, keeping everything it printed.
+// for that long: SIGTERM, then SIGKILL) and an overall deadline, keeping everything it printed and
+// parsing it as it arrives.
 import { spawn } from 'node:child_process';
+import { KtapStream, type KtapDocument, type KtapTest, type Observation } from '../ktap/parse.js';
 
 export interface BinaryRun {
 	readonly output: string;
+	readonly doc: KtapDocument;
 	readonly code: number | null;
 	readonly signal: NodeJS.Signals | null;
 	/** Why the runner stopped it, if it did. */
@@ -18,11 +21,12 @@ export interface BinaryRunOptions {
 	/** Called every heartbeatMs while the binary runs, with the number of results seen so far. */
 	readonly heartbeat?: (results: number, elapsedMs: number) => void;
 	readonly heartbeatMs?: number;
+	/** Called for each top-level result as soon as its line is complete. */
+	readonly onTest?: (test: KtapTest, observations: readonly Observation[]) => void;
 	readonly env?: NodeJS.ProcessEnv;
 }
 
 const KILL_GRACE_MS = 2000;
-const RESULT_LINE = /(?:^|\n)(?:not )?ok \d+/g;
 
 export function runBinary(path: string, args: readonly string[], options: BinaryRunOptions): Promise<BinaryRun> {
 	const started = Date.now();
@@ -31,6 +35,12 @@ export function runBinary(path: string, args: readonly string[], options: Binary
 		const chunks: Buffer[] = [];
 		let results = 0;
 		let lastProgress = started;
+		// stdout and stderr share one stream, in arrival order, as on a terminal.
+		const ktap = new KtapStream((test, observations) => {
+			results++;
+			lastProgress = Date.now();
+			options.onTest?.(test, observations);
+		});
 		let stopped: BinaryRun['stopped'] = null;
 		const stop = (why: NonNullable<BinaryRun['stopped']>) => {
 			if (stopped) return;
@@ -40,11 +50,7 @@ export function runBinary(path: string, args: readonly string[], options: Binary
 		};
 		const onData = (data: Buffer) => {
 			chunks.push(data);
-			const found = data.toString('latin1').match(RESULT_LINE)?.length ?? 0;
-			if (found) {
-				results += found;
-				lastProgress = Date.now();
-			}
+			ktap.write(data);
 		};
 		child.stdout!.on('data', onData);
 		child.stderr!.on('data', onData);
@@ -61,10 +67,10 @@ export function runBinary(path: string, args: readonly string[], options: Binary
 			if (heartbeat) clearInterval(heartbeat);
 			// Forked case children may outlive the binary; the group goes with it.
 			signalGroup(child.pid, 'SIGKILL');
-			resolve({ output: Buffer.concat(chunks).toString('utf8'), code, signal, stopped, durationMs: Date.now() - started });
+			resolve({ output: Buffer.concat(chunks).toString('utf8'), doc: ktap.end(), code, signal, stopped, durationMs: Date.now() - started });
 		};
 		child.on('error', (error) => {
-			chunks.push(Buffer.from(`\n# runner: cannot start ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`));
+			onData(Buffer.from(`\n# runner: cannot start ${path}: ${(error as NodeJS.ErrnoException).code ?? error.message}\n`));
 			finish(null, null);
 		});
 		child.on('close', finish);

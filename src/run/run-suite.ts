@@ -8,7 +8,6 @@ import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compa
 import { testName, familiesOf } from '../emit/c/render.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
-import { parseKtap, type KtapDocument } from '../ktap/parse.js';
 import type { Dialect } from '../tree/detect.js';
 import { readHealth, healthFindings, type Health } from './health.js';
 import { runBinary, type BinaryRun } from './run-binary.js';
@@ -66,10 +65,10 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 	const queue = [...jobs];
 	const worker = async () => {
 		for (let job = queue.shift(); job; job = queue.shift()) {
-			for (const r of await runJob(job, request, deadline, health)) {
+			await runJob(job, request, deadline, health, (r) => {
 				results.set(r.id, r);
 				request.onCase(r);
-			}
+			});
 		}
 	};
 	await Promise.all(Array.from({ length: Math.max(1, request.jobs) }, worker));
@@ -88,33 +87,35 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 	};
 }
 
-/** Runs a binary for its cases; cases it did not report are run again one at a time. */
-async function runJob(job: BinaryJob, request: RunRequest, deadline: number, health: { finding: string; cases: string[] }[]): Promise<CaseResult[]> {
-	const first = await runWatched(job, job.whole ? [] : job.cases.map((c) => c.id), job.cases, request, deadline, health);
-	const results: CaseResult[] = [];
-	const missing: ExpectedCase[] = [];
-	for (const c of job.cases) {
-		const run = first.runs.get(c.id);
-		if (run) results.push(compareCase(c, run, request.issues, request.scope));
-		else missing.push(c);
-	}
+/**
+ * Runs a binary for its cases, reporting each case as soon as its result line arrives; cases it did
+ * not report are run again one at a time.
+ */
+async function runJob(
+	job: BinaryJob,
+	request: RunRequest,
+	deadline: number,
+	health: { finding: string; cases: string[] }[],
+	report: (result: CaseResult) => void,
+): Promise<void> {
+	const finish = (c: ExpectedCase, run: CaseRun) => report(compareCase(c, run, request.issues, request.scope));
+	const first = await runWatched(job, job.whole ? [] : job.cases.map((c) => c.id), job.cases, request, deadline, health, finish);
+	const missing = job.cases.filter((c) => !first.runs.has(c.id));
 	// The case the binary was in when it stopped takes the blame; the others get their own run.
 	if (missing.length && first.stop) {
-		const [culprit, ...rest] = missing;
-		results.push(compareCase(culprit!, stoppedRun(job, culprit!, first, first.stop), request.issues, request.scope));
-		missing.splice(0, missing.length, ...rest);
+		const culprit = missing.shift()!;
+		finish(culprit, stoppedRun(job, culprit, first, first.stop));
 	}
 	for (const c of missing) {
-		const single = await runWatched(job, [c.id], [c], request, deadline, health);
-		const run = single.runs.get(c.id) ?? stoppedRun(job, c, single, single.stop ?? { status: 'ERROR', reason: 'the test binary printed no result for this case' });
-		results.push(compareCase(c, run, request.issues, request.scope));
+		const single = await runWatched(job, [c.id], [c], request, deadline, health, finish);
+		if (!single.runs.has(c.id)) {
+			finish(c, stoppedRun(job, c, single, single.stop ?? { status: 'ERROR', reason: 'the test binary printed no result for this case' }));
+		}
 	}
-	return job.cases.map((c) => results.find((r) => r.id === c.id)!);
 }
 
 interface Watched {
 	readonly binary: BinaryRun;
-	readonly doc: KtapDocument;
 	readonly runs: Map<string, CaseRun>;
 	readonly stop: CaseRun['stopped'];
 }
@@ -126,23 +127,27 @@ async function runWatched(
 	request: RunRequest,
 	deadline: number,
 	health: { finding: string; cases: string[] }[],
+	finish: (c: ExpectedCase, run: CaseRun) => void,
 ): Promise<Watched> {
 	const before: Health = readHealth();
+	const byId = new Map(cases.map((c) => [c.id, c]));
+	const runs = new Map<string, CaseRun>();
 	const binary = await runBinary(job.path, args, {
 		caseTimeoutMs: request.caseTimeoutMs,
 		deadline,
 		heartbeat: (results, elapsed) => request.onHeartbeat(job.name, results, cases.length, elapsed),
+		onTest: (test, observations) => {
+			const expected = byId.get(test.name);
+			if (!expected || runs.has(test.name)) return;
+			const mine = observations.filter((o) => o.caseId === test.name);
+			const run: CaseRun = { binary: job.name, result: test, observations: mine, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] };
+			runs.set(test.name, run);
+			writeCaseLog(request.outDir, test.name, run);
+			finish(expected, run);
+		},
 	});
 	for (const finding of healthFindings(before, readHealth())) health.push({ finding, cases: cases.map((c) => c.id) });
-	const doc = parseKtap(binary.output);
-	const runs = new Map<string, CaseRun>();
-	for (const test of doc.tests) {
-		if (!cases.some((c) => c.id === test.name)) continue;
-		const observations = doc.observations.filter((o) => o.caseId === test.name);
-		runs.set(test.name, { binary: job.name, result: test, observations, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] });
-	}
-	writeCaseLogs(request.outDir, runs);
-	return { binary, doc, runs, stop: stopReason(binary) };
+	return { binary, runs, stop: stopReason(binary) };
 }
 
 function stopReason(binary: BinaryRun): CaseRun['stopped'] {
@@ -159,13 +164,13 @@ function stopReason(binary: BinaryRun): CaseRun['stopped'] {
 }
 
 function stoppedRun(job: BinaryJob, c: ExpectedCase, watched: Watched, stop: NonNullable<CaseRun['stopped']>): CaseRun {
-	const observations = watched.doc.observations.filter((o) => o.caseId === c.id);
+	const observations = watched.binary.doc.observations.filter((o) => o.caseId === c.id);
 	const tail = watched.binary.output.trimEnd().split('\n').slice(-5);
 	return { binary: job.name, result: null, observations, stopped: stop, durationMs: watched.binary.durationMs, log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail] };
 }
 
-function writeCaseLogs(outDir: string, runs: ReadonlyMap<string, CaseRun>): void {
+function writeCaseLog(outDir: string, id: string, run: CaseRun): void {
 	const dir = join(outDir, 'logs');
 	mkdirSync(dir, { recursive: true });
-	for (const [id, run] of runs) writeFileSync(join(dir, `${id}.log`), run.log.join('\n') + '\n');
+	writeFileSync(join(dir, `${id}.log`), run.log.join('\n') + '\n');
 }

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { parseKtap, type KtapDocument, type KtapTest } from '../../src/ktap/parse.js';
+import { KtapStream, parseKtap, type KtapDocument, type KtapTest } from '../../src/ktap/parse.js';
 
 const FIXTURES = new URL('../fixtures/ktap/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
@@ -348,8 +348,8 @@ describe('truncated output', () => {
 			plan: { count: 2 },
 			tests: [result(1, 'perm.get.supp', 'pass', 3)],
 			problems: [
-				'truncated: last line has no newline',
 				'line 4: malformed fkt line (field "ret" is not name=value)',
+				'truncated: last line has no newline',
 				'planned 2 tests, saw 1',
 			],
 			truncated: true,
@@ -681,5 +681,61 @@ describe('robustness (properties)', () => {
 			}),
 			{ numRuns: 1000 },
 		);
+	});
+});
+
+describe('streaming (KtapStream)', () => {
+	/** Feeds a log cut into pieces at the given byte offsets; returns the tests as reported and the document. */
+	function streamed(bytes: Buffer, cuts: readonly number[]) {
+		const reported: { name: string; afterByte: number }[] = [];
+		let fed = 0;
+		const stream = new KtapStream((t) => reported.push({ name: t.name, afterByte: fed }));
+		for (const end of [...cuts, bytes.length]) {
+			const from = fed;
+			fed = end;
+			stream.write(bytes.subarray(from, end));
+		}
+		return { reported, doc: stream.end() };
+	}
+
+	test.each(readdirSync(FIXTURES).filter((f) => f.endsWith('.log')))('%s cut at every byte gives the whole-log document', (name) => {
+		const bytes = fixture(name);
+		const whole = parseKtap(bytes);
+		const everyByte = Array.from({ length: bytes.length }, (_, i) => i).slice(1);
+		const { reported, doc } = streamed(bytes, everyByte);
+		expect(doc).toEqual(whole);
+		// A parent whose result line never came is only known to be one at the end.
+		const abandoned = (t: KtapTest) => whole.problems.some((p) => p.includes(`test ${t.number} has subtests but no result line`));
+		expect(reported.map((r) => r.name)).toEqual(whole.tests.filter((t) => !abandoned(t)).map((t) => t.name));
+	});
+
+	test('a test is reported once its result line ends, not before', () => {
+		const log = Buffer.from('TAP version 13\n1..2\n# fkt a 0 op ret=0\nok 1 a\n# fkt b 0 op ret=0\nok 2 b\n');
+		const endOfA = log.indexOf('ok 1 a\n') + 'ok 1 a\n'.length;
+		const { reported } = streamed(log, [endOfA - 1, endOfA, log.length - 1]);
+		expect(reported).toEqual([
+			{ name: 'a', afterByte: endOfA },
+			{ name: 'b', afterByte: log.length },
+		]);
+	});
+
+	test('a character split between chunks is no invalid UTF-8; a real invalid byte is', () => {
+		const log = Buffer.from('1..1\nok 1 café\n');
+		const inE = log.indexOf('é') + 1;
+		expect(streamed(log, [inE]).doc.problems).toEqual([]);
+		expect(streamed(log, [inE]).doc.tests[0]!.name).toBe('café');
+		const bad = Buffer.concat([Buffer.from('1..1\nok 1 a'), Buffer.from([0xff]), Buffer.from('\n')]);
+		expect(streamed(bad, [3, 11]).doc.problems).toEqual(['invalid UTF-8 replaced']);
+	});
+
+	test('a line that never ends is cut at 1 MiB while it streams', () => {
+		const stream = new KtapStream();
+		stream.write('1..1\n');
+		for (let i = 0; i < 40; i++) stream.write('x'.repeat(64 * 1024));
+		stream.write('\nok 1 a\n');
+		const doc = stream.end();
+		expect(doc.tests.map((t) => t.name)).toEqual(['a']);
+		expect(doc.problems).toEqual(['line 2 longer than 1 MiB truncated']);
+		expect(doc.tests[0]!.diagnostics[0]).toHaveLength(1024 * 1024);
 	});
 });

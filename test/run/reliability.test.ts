@@ -1,7 +1,7 @@
 // The runner against real processes that misbehave: a hang, a segfault, a failed TEST_ASSERT, output
 // cut mid-line, a flood, garbage. Every case ends with the right status and none is lost.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
@@ -39,7 +39,7 @@ function fixtureSuite(mode: keyof typeof MODES): { outDir: string; expected: Exp
 	return { outDir, expected };
 }
 
-async function run(mode: keyof typeof MODES): Promise<Record<string, CaseResult>> {
+async function run(mode: keyof typeof MODES, onCase: (r: CaseResult) => void = () => {}): Promise<Record<string, CaseResult>> {
 	const { outDir, expected } = fixtureSuite(mode);
 	const report = await runSuite({
 		outDir,
@@ -51,10 +51,24 @@ async function run(mode: keyof typeof MODES): Promise<Record<string, CaseResult>
 		overallTimeoutMs: 60_000,
 		jobs: 1,
 		shard: null,
-		onCase: () => {},
+		onCase,
 		onHeartbeat: () => {},
 	});
 	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
+}
+
+/** Whether a process of the hang fixture (with no case selector: the whole-family run) is alive. */
+function hangingBinaryAlive(): boolean {
+	return readdirSync('/proc')
+		.filter((p) => /^\d+$/.test(p))
+		.some((pid) => {
+			try {
+				const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+				return argv.length === 1 && argv[0]!.endsWith(`/${testName('fix.hang')}`);
+			} catch {
+				return false;
+			}
+		});
 }
 
 describe('runner reliability with real processes', () => {
@@ -62,6 +76,13 @@ describe('runner reliability with real processes', () => {
 		const r = await run('hang');
 		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'TIMEOUT', 'PASS']);
 		expect(r['case.b']!.reason).toBe('no result within the per-case timeout; the binary was stopped');
+	});
+
+	test('each case is reported as its result line arrives: before the binary that hangs after it is stopped', async () => {
+		const order: string[] = [];
+		await run('hang', (r) => order.push(`${r.id} ${r.status} ${hangingBinaryAlive() ? 'while it runs' : 'after it'}`));
+		// case.c passes in a run of its own, after the hanging run was stopped.
+		expect(order).toEqual(['case.a PASS while it runs', 'case.b TIMEOUT after it', 'case.c PASS after it']);
 	});
 
 	test('a segfault mid-run: CRASH for that case, the rest re-run one by one', async () => {
