@@ -11,6 +11,7 @@ import { jsonReport, runReportSchema } from '../report/json.js';
 import { junitReport } from '../report/junit.js';
 import { ktapReport } from '../report/ktap-report.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
+import { localExecutor } from './local.js';
 import { runSuite, type Shard } from './run-suite.js';
 
 const SHIPPED_ISSUES = fileURLToPath(new URL('../../known-issues/', import.meta.url));
@@ -111,14 +112,13 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 	const issues = loadKnownIssues(options.knownIssues);
 	const report = await runSuite({
 		outDir,
-		dialect: builtDialect(outDir, options.dialect),
+		binDir: join(outDir, 'bin', builtDialect(outDir, options.dialect)),
 		expected,
 		issues,
 		scope: { platform: expected.platform.id, revision: expected.revision.id, backend: expected.platform.backend },
-		caseTimeoutMs: options.caseTimeoutMs,
 		overallTimeoutMs: options.overallTimeoutMs,
-		jobs: options.jobs,
 		shard: options.shard,
+		executor: localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
 		onCase: options.onCase,
 		onHeartbeat: options.onHeartbeat,
 	});

@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
 import { runBinary } from '../../src/run/run-binary.js';
+import { localExecutor } from '../../src/run/local.js';
 import { runSuite } from '../../src/run/run-suite.js';
 import { testName } from '../../src/emit/c/render.js';
 import { REPO, tempDir } from '../helpers.js';
@@ -43,14 +44,13 @@ async function run(mode: keyof typeof MODES, onCase: (r: CaseResult) => void = (
 	const { outDir, expected } = fixtureSuite(mode);
 	const report = await runSuite({
 		outDir,
-		dialect: 'selftests-6.10',
+		binDir: join(outDir, 'bin', 'selftests-6.10'),
 		expected,
 		issues: [],
 		scope: { platform: 'p', revision: 'v6.12', backend: 'vmx' },
-		caseTimeoutMs: 1000,
 		overallTimeoutMs: 60_000,
-		jobs: 1,
 		shard: null,
+		executor: localExecutor({ caseTimeoutMs: 1000, jobs: 1 }),
 		onCase,
 		onHeartbeat: () => {},
 	});

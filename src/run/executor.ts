@@ -1,0 +1,53 @@
+// Where test binaries run: on this machine (local.ts) or inside a booted kernel (qemu/). The suite
+// logic in run-suite.ts hands an executor a batch of executions and gets one outcome per execution.
+import type { CaseRun } from '../compare/compare.js';
+import type { ExpectedCase } from '../emit/expected-schema.js';
+import type { KtapDocument, KtapTest, Observation } from '../ktap/parse.js';
+
+/** One run of one test binary: the whole family, or the cases named in args. */
+export interface Execution {
+	/** Unique within a batch; also names the run in logs. */
+	readonly id: string;
+	/** The test's name, e.g. fkt_core_test. */
+	readonly binary: string;
+	/** The binary on this machine. */
+	readonly path: string;
+	readonly args: readonly string[];
+	readonly cases: readonly ExpectedCase[];
+}
+
+export type Stop = NonNullable<CaseRun['stopped']>;
+
+export interface ExecutionOutcome {
+	readonly output: string;
+	readonly doc: KtapDocument;
+	/** Why the binary ended without reporting every case (timeout, signal, bad exit), or null. */
+	readonly stop: Stop | null;
+	readonly durationMs: number;
+	/** Kernel health findings while it ran. */
+	readonly health: readonly string[];
+	/** Set when the binary never ran (the guest died before it): its cases are reported as not run. */
+	readonly notRun: string | null;
+}
+
+export interface ExecutionHooks {
+	/** A top-level result line of the execution is complete. */
+	readonly onTest: (execution: Execution, test: KtapTest, observations: readonly Observation[]) => void;
+	readonly onHeartbeat: (execution: Execution, results: number, elapsedMs: number) => void;
+}
+
+export interface Executor {
+	/** Runs a batch; outcomes in the order of the executions. */
+	run(executions: readonly Execution[], hooks: ExecutionHooks, deadline: number): Promise<ExecutionOutcome[]>;
+}
+
+/** How kselftest binaries end: 0 all passed, 1 some case failed, 4 all skipped. */
+export function stopForExit(code: number | null, signal: NodeJS.Signals | string | null): Stop | null {
+	if (signal) return { status: 'CRASH', reason: `the test binary died from ${signal}` };
+	if (code === null) return { status: 'ERROR', reason: 'the test binary could not be started' };
+	if (![0, 1, 4].includes(code)) {
+		const hint = code === 254 ? ' (a TEST_ASSERT failed)' : '';
+		return { status: 'ERROR', reason: `the test binary exited with ${code}${hint}` };
+	}
+	return null;
+}
