@@ -16,6 +16,8 @@ export interface BuildRequest {
 	readonly cflags: readonly string[];
 	/** Add -Werror when compiling the emitted tests (not the tree's library). */
 	readonly werror: boolean;
+	/** Link statically, for an initramfs with no libc (binaries go to bin/<dialect>-static). */
+	readonly static: boolean;
 	readonly jobs: number;
 	readonly progress: (line: string) => void;
 }
@@ -28,6 +30,13 @@ export interface BuildResult {
 }
 
 const MINUTE = 60_000;
+/** What the 6.12 selftests need to link statically (-no-pie: the tree adds -no-pie only when it can). */
+const STATIC_LDFLAGS = '-static -pthread -no-pie';
+
+/** The folder name of a build: binaries of one dialect and linkage. */
+export function buildName(dialect: string, isStatic: boolean): string {
+	return isStatic ? `${dialect}-static` : dialect;
+}
 /** Our own tiny makefile, read after the tree's: a name for "the library objects". */
 const HELPER_MAKEFILE = 'fkt-lib: $(LIBKVM_OBJS)\n';
 
@@ -70,7 +79,8 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 	await requireTool('make');
 	const library = libraryDir(request);
 	// Test objects live in the output folder, so two output folders never share them.
-	const output = join(request.outDir, 'build', tree.dialect);
+	const name = buildName(tree.dialect, request.static);
+	const output = join(request.outDir, 'build', name);
 	mkdirSync(library, { recursive: true });
 	writeFileSync(join(library, 'fkt-helper.mk'), HELPER_MAKEFILE);
 	const make = (outputDir: string, extraCflags: readonly string[], targets: readonly string[]) => [
@@ -86,6 +96,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 		`VPATH=${sources.dir}`,
 		`TEST_GEN_PROGS_x86_64=${sources.tests.map((t) => `x86_64/${t}`).join(' ')}`,
 		`EXTRA_CFLAGS=${extraCflags.join(' ')}`,
+		...(request.static ? [`LDFLAGS=${STATIC_LDFLAGS}`] : []),
 		...targets,
 	];
 
@@ -106,7 +117,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 	if (request.werror) {
 		for (const t of sources.tests) rmSync(join(output, 'x86_64', `${t}.o`), { force: true });
 	}
-	request.progress(`compiling ${sources.tests.length} tests (${tree.dialect}, -j${request.jobs})`);
+	request.progress(`compiling ${sources.tests.length} tests (${name}, -j${request.jobs})`);
 	const testCflags = [...request.cflags, ...(request.werror ? ['-Werror'] : [])];
 	const targets = sources.tests.map((t) => join(output, 'x86_64', t));
 	const built = await runCommand(make(output, testCflags, targets), {
@@ -120,7 +131,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 		const shown = errors.length ? errors.slice(0, 5).join('\n') : lastLines(built.output, 5);
 		throw new InfrastructureError(`compiling the emitted selftests failed:\n${shown}`);
 	}
-	const binDir = join(request.outDir, 'bin', tree.dialect);
+	const binDir = join(request.outDir, 'bin', name);
 	mkdirSync(binDir, { recursive: true });
 	const binaries = targets.map((from) => {
 		const to = join(binDir, from.slice(from.lastIndexOf('/') + 1));

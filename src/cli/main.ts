@@ -132,10 +132,11 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 		.option('--out <dir>', 'output folder written by generate', 'out')
 		.option('--cflags <flags>', 'extra compiler flags (EXTRA_CFLAGS), e.g. -mgeneral-regs-only', '')
 		.option('--werror', 'add -Werror when compiling the emitted tests')
+		.option('--static', 'link statically (for running inside a booted kernel with --kernel-image)')
 		.option('--dialect <dialect>', `selftests API dialect, instead of the one detected in the tree: ${DIALECTS.join(', ')}`)
 		.option('-j, --jobs <n>', 'parallel compiler jobs', String(availableParallelism()))
 		.option('--cache <dir>', 'cache folder for unpacked trees and build output', defaultCacheDir())
-		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; dialect?: string; jobs: string; cache: string }) => {
+		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; static?: boolean; dialect?: string; jobs: string; cache: string }) => {
 			const detected = await resolveTree(o.tree, o.cache, print);
 			const info = o.dialect ? { ...detected, dialect: parseDialect(o.dialect) } : detected;
 			const result = await buildSelftests({
@@ -144,6 +145,7 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 				cacheDir: o.cache,
 				cflags: o.cflags.split(/\s+/).filter(Boolean),
 				werror: o.werror === true,
+				static: o.static === true,
 				jobs: parseJobs(o.jobs),
 				progress: print,
 			});
@@ -209,7 +211,7 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 			const info = await resolveTree(tree, o.cache, print);
 			const cflags = o.cflags ?? (probe.backend === 'pvm' ? '-mgeneral-regs-only' : '');
 			if (o.cflags === undefined && cflags) print(`compiler flags: ${cflags} (KVM backend ${probe.backend} emulates guest code)`);
-			const built = await buildSelftests({ tree: info, outDir: resolve(o.out), cacheDir: o.cache, cflags: cflags.split(/\s+/).filter(Boolean), werror: false, jobs: availableParallelism(), progress: print });
+			const built = await buildSelftests({ tree: info, outDir: resolve(o.out), cacheDir: o.cache, cflags: cflags.split(/\s+/).filter(Boolean), werror: false, static: false, jobs: availableParallelism(), progress: print });
 			printBuildSummary(print, built, o.out);
 			await runAndReport(o, info.dialect);
 		});
