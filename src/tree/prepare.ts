@@ -73,7 +73,8 @@ function headersCurrent(root: string): boolean {
 	return existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(root, 'include/uapi/linux/kvm.h')).mtimeMs;
 }
 
-async function aptInstall(pkg: string, options: PrepareOptions): Promise<void> {
+/** Installs a Debian package, with one apt-get update when the package lists do not know it. */
+export async function aptInstall(pkg: string, options: Pick<PrepareOptions, 'progress'>): Promise<void> {
 	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 	options.progress(`installing ${pkg} with apt-get`);
 	let result = await runCommand(['apt-get', 'install', '-y', '-q', ...APT_WAIT, pkg], { timeoutMs: 20 * MINUTE, env });
