@@ -26,7 +26,7 @@ export interface ExecutionOutcome {
 	readonly durationMs: number;
 	/** Kernel health findings while it ran. */
 	readonly health: readonly string[];
-	/** Set when the binary never ran (the guest died before it): its cases are reported as not run. */
+	/** Set when the target died (a guest panic): the cases the binary did not reach are reported as not run. */
 	readonly notRun: string | null;
 }
 

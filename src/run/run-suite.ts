@@ -66,14 +66,15 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 	for (const [execution, outcome] of zip(first, await runBatch(first))) {
 		const missing = execution.cases.filter((c) => !results.has(c.id));
 		if (!missing.length) continue;
-		if (outcome.notRun) {
-			for (const c of missing) finish(c, notRunCase(execution, outcome.notRun));
-			continue;
-		}
-		// The case the binary was in when it stopped takes the blame; the others get a run of their own.
+		// The case the binary was in when it stopped takes the blame; the others get a run of their own,
+		// unless the whole target died (a guest panic): then they are reported as not run.
 		if (outcome.stop) {
 			const culprit = missing.shift()!;
 			finish(culprit, stoppedCase(execution, culprit, outcome, outcome.stop));
+		}
+		if (outcome.notRun) {
+			for (const c of missing) finish(c, notRunCase(execution, outcome.notRun));
+			continue;
 		}
 		for (const c of missing) second.push({ id: `${execution.binary}:${c.id}`, binary: execution.binary, path: execution.path, args: [c.id], cases: [c] });
 	}
@@ -81,8 +82,9 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		for (const [execution, outcome] of zip(second, await runBatch(second))) {
 			const c = execution.cases[0]!;
 			if (results.has(c.id)) continue;
-			if (outcome.notRun) finish(c, notRunCase(execution, outcome.notRun));
-			else finish(c, stoppedCase(execution, c, outcome, outcome.stop ?? { status: 'ERROR', reason: 'the test binary printed no result for this case' }));
+			if (outcome.stop) finish(c, stoppedCase(execution, c, outcome, outcome.stop));
+			else if (outcome.notRun) finish(c, notRunCase(execution, outcome.notRun));
+			else finish(c, stoppedCase(execution, c, outcome, { status: 'ERROR', reason: 'the test binary printed no result for this case' }));
 		}
 	}
 
