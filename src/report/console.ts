@@ -1,6 +1,7 @@
 // All terminal printing lives here; the other stages return data.
 import pc from 'picocolors';
 import type { BuildResult } from '../build/build.js';
+import { minutesSeconds, type KernelBuildResult } from '../build/kernel.js';
 import { CASE_STATUSES, type CaseResult, type RunReport } from '../compare/result.js';
 import { describeOutcome } from './difference.js';
 import type { BaselineDiff } from '../run/run-command.js';
@@ -128,4 +129,10 @@ export function printBaseline(print: Print, diff: BaselineDiff): void {
 
 export function printError(print: Print, message: string): void {
 	print(`fpu-kvm-testgen: error: ${message}`);
+}
+
+export function printKernelBuild(print: Print, result: KernelBuildResult): void {
+	const how = result.cached ? 'cached' : `built in ${minutesSeconds(result.durationMs)}`;
+	print(`bzImage: ${result.image} (Linux ${result.release}, ${how})`);
+	print(`log: ${result.log}`);
 }
