@@ -116,3 +116,8 @@ export function parseSeconds(text: string, option: string): number {
 	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${text}': expected a number of seconds from 1 to 999999`);
 	return Number(text);
 }
+
+export function parsePositive(text: string, option: string): number {
+	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${text}': expected a whole number from 1 to 999999`);
+	return Number(text);
+}

@@ -11,11 +11,12 @@ import { probeSchema, type Probe } from '../model/index.js';
 const SOURCE = fileURLToPath(new URL('../../templates/fkt_probe.c', import.meta.url));
 const MINUTE = 60_000;
 
-async function probeBinary(cacheDir: string): Promise<string> {
-	const binary = join(cacheDir, 'fkt_probe');
+/** The probe program, built once; statically linked for a guest's initramfs. */
+export async function probeBinary(cacheDir: string, isStatic = false): Promise<string> {
+	const binary = join(cacheDir, isStatic ? 'fkt_probe-static' : 'fkt_probe');
 	if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
 	mkdirSync(cacheDir, { recursive: true });
-	const result = await runCommand(['gcc', '-O2', '-Wall', '-o', binary, SOURCE], { timeoutMs: MINUTE });
+	const result = await runCommand(['gcc', '-O2', '-Wall', ...(isStatic ? ['-static'] : []), '-o', binary, SOURCE], { timeoutMs: MINUTE });
 	if (result.code !== 0) throw new InfrastructureError(`building the probe failed: ${failureLine(result.output) || 'gcc not found: apt-get install gcc'}`);
 	return binary;
 }
@@ -23,9 +24,14 @@ async function probeBinary(cacheDir: string): Promise<string> {
 export async function runProbe(cacheDir: string, reportPath: string): Promise<Probe> {
 	const result = await runCommand([await probeBinary(cacheDir)], { timeoutMs: MINUTE });
 	if (result.code !== 0) throw new InfrastructureError(`the probe failed: ${failureLine(result.output) || `exit ${result.code}`}`);
+	return keepProbeReport(result.output, reportPath);
+}
+
+/** Validates what the probe printed and keeps it where `--platform host` reads it. */
+export function keepProbeReport(output: string, reportPath: string): Probe {
 	let parsed: unknown;
 	try {
-		parsed = JSON.parse(result.output);
+		parsed = JSON.parse(output);
 	} catch {
 		throw new InfrastructureError('the probe printed something that is not JSON');
 	}

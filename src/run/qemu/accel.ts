@@ -1,0 +1,75 @@
+// Which QEMU and which accelerator a run uses: KVM where this machine's KVM runs guests natively
+// (kvm_intel, kvm_amd), TCG otherwise; installs Debian's qemu-system-x86 when QEMU is missing.
+import { accessSync, constants, existsSync } from 'node:fs';
+import { runCommand } from '../../command.js';
+import { InfrastructureError, UsageError } from '../../errors.js';
+import { aptInstall } from '../../tree/prepare.js';
+
+export const ACCELS = ['auto', 'kvm', 'tcg'] as const;
+export type AccelChoice = (typeof ACCELS)[number];
+
+export interface Accel {
+	readonly accel: 'kvm' | 'tcg';
+	readonly why: string;
+}
+
+const MINUTE = 60_000;
+const QEMU = 'qemu-system-x86_64';
+
+export function parseAccel(text: string): AccelChoice {
+	if (!(ACCELS as readonly string[]).includes(text)) throw new UsageError(`unknown --accel '${text}' (known: ${ACCELS.join(', ')})`);
+	return text as AccelChoice;
+}
+
+/** The loaded KVM backend module, as /sys/module shows it. */
+export function kvmBackend(sysModule = '/sys/module'): 'vmx' | 'svm' | 'pvm' | null {
+	if (existsSync(`${sysModule}/kvm_pvm`)) return 'pvm';
+	if (existsSync(`${sysModule}/kvm_intel`)) return 'vmx';
+	if (existsSync(`${sysModule}/kvm_amd`)) return 'svm';
+	return null;
+}
+
+function kvmUsable(): boolean {
+	try {
+		accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+export function chooseAccel(choice: AccelChoice, backend = kvmBackend(), usable = kvmUsable()): Accel {
+	if (choice === 'tcg') return { accel: 'tcg', why: 'asked for' };
+	if (choice === 'kvm') {
+		if (!usable) throw new UsageError('--accel kvm: /dev/kvm is missing or not usable by this user');
+		return { accel: 'kvm', why: 'asked for' };
+	}
+	if (!usable) return { accel: 'tcg', why: '/dev/kvm is missing or not usable' };
+	// PVM runs every guest instruction in KVM's emulator: a booted kernel would crawl.
+	if (backend === 'pvm') return { accel: 'tcg', why: "this machine's KVM backend is PVM, which emulates guest code" };
+	if (backend === null) return { accel: 'tcg', why: 'no kvm_intel or kvm_amd module is loaded' };
+	return { accel: 'kvm', why: `KVM backend ${backend}` };
+}
+
+/** The CPU model when none is given: the host's with KVM, TCG's most complete otherwise. */
+export function defaultCpu(accel: Accel['accel']): string {
+	return accel === 'kvm' ? 'host' : 'max';
+}
+
+/** The QEMU binary to run: --qemu, or qemu-system-x86_64 on PATH, installed from Debian when missing. */
+export async function findQemu(path: string | undefined, progress: (line: string) => void): Promise<string> {
+	if (path) {
+		if (!(await works(path))) throw new UsageError(`--qemu ${path} is not a working QEMU (it does not answer --version)`);
+		return path;
+	}
+	if (await works(QEMU)) return QEMU;
+	if (process.getuid?.() !== 0) throw new InfrastructureError(`${QEMU} is not installed: apt-get install qemu-system-x86`);
+	await aptInstall('qemu-system-x86', { progress });
+	if (!(await works(QEMU))) throw new InfrastructureError(`${QEMU} is still missing after apt-get install qemu-system-x86`);
+	return QEMU;
+}
+
+async function works(qemu: string): Promise<boolean> {
+	const result = await runCommand([qemu, '--version'], { timeoutMs: MINUTE });
+	return result.code === 0 && /QEMU emulator/.test(result.output);
+}

@@ -1,0 +1,26 @@
+// --accel auto picks KVM only where this machine's KVM runs guests natively, and says why.
+import { describe, expect, test } from 'vitest';
+import { chooseAccel, defaultCpu, parseAccel } from '../../../src/run/qemu/accel.js';
+
+describe('accelerator', () => {
+	test.each([
+		['vmx', true, { accel: 'kvm', why: 'KVM backend vmx' }],
+		['svm', true, { accel: 'kvm', why: 'KVM backend svm' }],
+		['pvm', true, { accel: 'tcg', why: "this machine's KVM backend is PVM, which emulates guest code" }],
+		[null, true, { accel: 'tcg', why: 'no kvm_intel or kvm_amd module is loaded' }],
+		['vmx', false, { accel: 'tcg', why: '/dev/kvm is missing or not usable' }],
+	] as const)('auto with backend %s, /dev/kvm usable %s', (backend, usable, expected) => {
+		expect(chooseAccel('auto', backend, usable)).toEqual(expected);
+	});
+
+	test('an explicit choice is kept, but kvm needs /dev/kvm', () => {
+		expect(chooseAccel('tcg', 'vmx', true)).toEqual({ accel: 'tcg', why: 'asked for' });
+		expect(chooseAccel('kvm', 'pvm', true)).toEqual({ accel: 'kvm', why: 'asked for' });
+		expect(() => chooseAccel('kvm', 'vmx', false)).toThrow('--accel kvm: /dev/kvm is missing or not usable by this user');
+	});
+
+	test('the CPU model follows the accelerator; unknown accelerators are named', () => {
+		expect([defaultCpu('kvm'), defaultCpu('tcg')]).toEqual(['host', 'max']);
+		expect(() => parseAccel('hvf')).toThrow("unknown --accel 'hvf' (known: auto, kvm, tcg)");
+	});
+});
