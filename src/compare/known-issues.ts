@@ -6,6 +6,9 @@ import type { StepDifference } from './result.js';
 
 const list = z.array(z.string().min(1)).min(1);
 
+export const TARGETS = ['native', 'qemu-kvm', 'qemu-tcg'] as const;
+export type Target = (typeof TARGETS)[number];
+
 export const knownIssueSchema = z
 	.object({
 		id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
@@ -18,6 +21,8 @@ export const knownIssueSchema = z
 		platform: list.optional(),
 		revision: list.optional(),
 		backend: list.optional(),
+		/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (emulation quirks). */
+		target: z.array(z.enum(TARGETS)).min(1).optional(),
 		reason: z.string().min(10),
 		url: z.string().url().optional(),
 	})
@@ -31,6 +36,7 @@ export interface IssueScope {
 	readonly platform: string;
 	readonly revision: string;
 	readonly backend: string;
+	readonly target: Target;
 }
 
 /** Parses a known-issues YAML text; throws an Error whose message names the first problem. */
@@ -61,7 +67,7 @@ function globMatches(pattern: string, id: string): boolean {
 
 function inScope(issue: KnownIssue, scope: IssueScope): boolean {
 	const within = (values: readonly string[] | undefined, value: string) => !values || values.includes(value);
-	return within(issue.platform, scope.platform) && within(issue.revision, scope.revision) && within(issue.backend, scope.backend);
+	return within(issue.platform, scope.platform) && within(issue.revision, scope.revision) && within(issue.backend, scope.backend) && within(issue.target, scope.target);
 }
 
 /**

@@ -1,4 +1,5 @@
 // The result tree every report is fed from: one entry per case, with the first differing step.
+import type { Target } from './known-issues.js';
 
 export const CASE_STATUSES = ['PASS', 'FAIL', 'SKIP', 'XFAIL', 'XPASS', 'TIMEOUT', 'CRASH', 'ERROR'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
@@ -44,6 +45,7 @@ export interface RunReport {
 	readonly platform: string;
 	readonly revision: string;
 	readonly backend: string;
+	readonly target: Target;
 	readonly modelHash: string;
 	readonly cases: readonly CaseResult[];
 	readonly summary: Readonly<Record<CaseStatus, number>>;

@@ -110,7 +110,8 @@ export function printHeartbeat(print: Print, binary: string, results: number, to
 export function printRunSummary(print: Print, report: RunReport): void {
 	const counts = CASE_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
 	print('');
-	print(`${report.cases.length} cases on platform ${report.platform}, revision ${report.revision}, backend ${report.backend}: ${counts.join(', ')}`);
+	const where = report.target === 'native' ? '' : ` in ${report.target}`;
+	print(`${report.cases.length} cases on platform ${report.platform}, revision ${report.revision}, backend ${report.backend}${where}: ${counts.join(', ')}`);
 	for (const r of report.cases.filter((c) => c.status !== 'PASS' && c.status !== 'SKIP')) {
 		print(`  ${r.status.padEnd(7)} ${r.id}: ${describeOutcome(r)?.split('\n')[0] ?? ''}`);
 	}

@@ -2,6 +2,7 @@
 // same bytes, so reports of two runs can be diffed and stored next to expected.json.
 import { z } from 'zod';
 import { CASE_STATUSES, type CaseResult, type CaseStatus, type RunReport } from '../compare/result.js';
+import { TARGETS } from '../compare/known-issues.js';
 
 const count = z.number().int().min(0);
 
@@ -54,6 +55,7 @@ export const runReportSchema = z
 		platform: z.string(),
 		revision: z.string(),
 		backend: z.string(),
+		target: z.enum(TARGETS).describe('where the suite ran: native (the running kernel), qemu-kvm or qemu-tcg'),
 		modelHash: z.string(),
 		cases: z.array(caseResultSchema),
 		summary: z.object(summaryShape).strict().describe('number of cases per status'),
@@ -80,6 +82,7 @@ function toJson(report: RunReport): RunReportJson {
 		platform: report.platform,
 		revision: report.revision,
 		backend: report.backend,
+		target: report.target,
 		modelHash: report.modelHash,
 		cases: report.cases.map(caseToJson),
 		summary: Object.fromEntries(CASE_STATUSES.map((status) => [status, report.summary[status]])) as Record<CaseStatus, number>,

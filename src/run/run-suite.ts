@@ -25,16 +25,22 @@ export interface RunRequest {
 	readonly scope: IssueScope;
 	readonly overallTimeoutMs: number;
 	readonly shard: Shard | null;
+	/** Only these families (all when null). */
+	readonly families: readonly string[] | null;
 	readonly executor: Executor;
 	readonly onCase: (result: CaseResult) => void;
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
 
 /** One execution per family binary with the cases of this shard (no case ids when it runs them all). */
-export function firstExecutions(request: Pick<RunRequest, 'binDir' | 'expected' | 'shard'>): Execution[] {
+export function firstExecutions(request: Pick<RunRequest, 'binDir' | 'expected' | 'shard' | 'families'>): Execution[] {
 	const executions: Execution[] = [];
+	const all = familiesOf(request.expected);
+	const unknown = request.families?.find((f) => !all.has(f));
+	if (unknown) throw new UsageError(`unknown --family '${unknown}' (see 'fpu-kvm-testgen list'; known: ${[...all.keys()].slice(0, 4).join(', ')}, ...)`);
 	let index = 0;
-	for (const [family, cases] of familiesOf(request.expected)) {
+	for (const [family, cases] of all) {
+		if (request.families && !request.families.includes(family)) continue;
 		const binary = testName(family);
 		const path = join(request.binDir, binary);
 		const mine = cases.filter(() => {
@@ -94,6 +100,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		platform: request.scope.platform,
 		revision: request.scope.revision,
 		backend: request.scope.backend,
+		target: request.scope.target,
 		modelHash: request.expected.modelHash,
 		cases,
 		summary: summarise(cases),

@@ -30,7 +30,7 @@ function runFrom(log: string, stopped: CaseRun['stopped'] = null): CaseRun {
 const ID = expected.id;
 const good = `1..1\n# fkt ${ID} 0 vm.create_vcpu ret=0\n# fkt ${ID} 1 guest.xsetbv vector=GP\n# fkt ${ID} 2 vcpu.get_xsave2 ret=0 size=4096 xstate_bv=0x3\nok 1 ${ID}\n`;
 const bad = good.replace('vector=GP', 'vector=none').replace(`ok 1`, 'not ok 1');
-const scope = { platform: 'host', revision: 'mainline', backend: 'pvm' };
+const scope = { platform: 'host', revision: 'mainline', backend: 'pvm', target: 'native' } as const;
 const issue = (cases: string[], ops?: string[]) =>
 	parseKnownIssues(`issues:\n  - id: test-issue\n    cases: ${JSON.stringify(cases)}\n${ops ? `    ops: ${JSON.stringify(ops)}\n` : ''}    backend: [pvm]\n    reason: a documented deviation of this host\n`, 'test');
 

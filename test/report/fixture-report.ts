@@ -116,6 +116,7 @@ export function reportOf(cases: readonly CaseResult[], health: RunReport['health
 		platform: 'spr-amx',
 		revision: 'v6.9',
 		backend: 'kvm_intel',
+		target: 'native',
 		modelHash: 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
 		cases,
 		summary: summarise(cases),
