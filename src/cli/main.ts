@@ -26,8 +26,13 @@ import {
 } from '../report/console.js';
 import { REVISION_ORDER, allBehaviours, platformFromProbe, platformSchema, revision, revisionForRelease, toPlatform } from '../model/index.js';
 import { runProbe } from '../run/probe.js';
+import { ACCELS, parseAccel } from '../run/qemu/accel.js';
+import type { QemuTarget } from '../run/qemu/boot.js';
+import { probeInGuest } from '../run/qemu/guest-probe.js';
+import { prepareQemuTarget } from '../run/qemu/target.js';
+import { addKernelCommand } from './kernel-command.js';
 import { parseShard, runCommand } from '../run/run-command.js';
-import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parseSeconds, parseSeed, parseStrength } from './inputs.js';
+import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { buildSelftests } from '../build/build.js';
@@ -42,10 +47,18 @@ interface RunCliOptions {
 	timeout: string;
 	jobs: string;
 	shard?: string;
+	family?: string[];
 	json?: string;
 	junit?: string;
 	ktap?: string;
 	baseline?: string;
+	cache: string;
+	kernelImage?: string;
+	accel: string;
+	cpu?: string;
+	qemu?: string;
+	memory: string;
+	smp: string;
 }
 
 interface SuiteOptions {
@@ -80,7 +93,7 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 }
 
 /** outcome.exitCode: set by commands whose result is more than done/not done (run: 1 = unexpected results). */
-function program(print: Print, outcome: { exitCode: number }): Command {
+export function program(print: Print, outcome: { exitCode: number }): Command {
 	const cli = new Command('fpu-kvm-testgen')
 		.description('Model, enumerate and test the guest-AMX FPU contract between x86/fpu and KVM')
 		.version(GENERATOR.version)
@@ -160,13 +173,37 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 			.option('--timeout <seconds>', 'overall timeout', '3600')
 			.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
 			.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
+			.option('--family <family...>', 'run only these case families (see list), e.g. perm.get kvm.query')
 			.option('--json <file>', 'write the run report as JSON')
 			.option('--junit <file>', 'write JUnit XML')
 			.option('--ktap <file>', 'write a KTAP summary')
-			.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases');
+			.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases')
+			.option('--kernel-image <bzImage>', 'boot this kernel in QEMU and run inside it (a bzImage, or debian:6.1 for Debian\'s prebuilt kernel)')
+			.option('--accel <accel>', `QEMU accelerator with --kernel-image: ${ACCELS.join(', ')} (auto: kvm where this machine's KVM runs guests natively)`, 'auto')
+			.option('--cpu <model>', 'QEMU CPU model with --kernel-image (default: host with kvm, max with tcg)')
+			.option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64, installed from Debian when missing)')
+			.option('--memory <MiB>', 'guest memory with --kernel-image', '4096')
+			.option('--smp <n>', 'guest CPUs with --kernel-image', '2')
+			.option('--cache <dir>', 'cache folder (trees, builds, kernel images, probe)', defaultCacheDir());
 
-	const runAndReport = async (o: RunCliOptions, dialect?: Dialect) => {
+	/** The QEMU target of --kernel-image, or undefined to run on this machine's kernel. */
+	const qemuTarget = async (o: RunCliOptions) => {
+		if (!o.kernelImage) return undefined;
+		const options = {
+			kernelImage: o.kernelImage,
+			accel: parseAccel(o.accel),
+			...(o.cpu ? { cpu: o.cpu } : {}),
+			...(o.qemu ? { qemu: o.qemu } : {}),
+			memoryMiB: parsePositive(o.memory, '--memory'),
+			smp: parsePositive(o.smp, '--smp'),
+			cacheDir: o.cache,
+		};
+		return prepareQemuTarget(options, resolve(o.out), parseSeconds(o.caseTimeout, '--case-timeout') * 1000, print);
+	};
+
+	const runAndReport = async (o: RunCliOptions, dialect?: Dialect, qemu?: QemuTarget) => {
 		const { report, baseline } = await runCommand({
+			...(qemu ? { qemu } : {}),
 			outDir: o.out,
 			...(dialect ? { dialect } : {}),
 			knownIssues: o.knownIssues,
@@ -174,6 +211,7 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 			overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
 			jobs: parseJobs(o.jobs),
 			shard: o.shard ? parseShard(o.shard) : null,
+			families: o.family ?? null,
 			...(o.json ? { json: o.json } : {}),
 			...(o.junit ? { junit: o.junit } : {}),
 			...(o.ktap ? { ktap: o.ktap } : {}),
@@ -188,33 +226,49 @@ function program(print: Print, outcome: { exitCode: number }): Command {
 
 	addRunOptions(cli.command('run').description('run a generated and built suite against the running kernel and compare every step with the model'))
 		.option('--dialect <dialect>', `which build to run when there are several: ${DIALECTS.join(', ')}`)
-		.action((o: RunCliOptions & { dialect?: string }) => runAndReport(o, o.dialect ? parseDialect(o.dialect) : undefined));
+		.action(async (o: RunCliOptions & { dialect?: string }) => runAndReport(o, o.dialect ? parseDialect(o.dialect) : undefined, await qemuTarget(o)));
 
-	addRunOptions(cli.command('check').description('probe, generate, build and run for this machine and its running kernel, in one command'))
-		.option('--kernel <revision>', 'model revision instead of the one the probe maps the running kernel to')
+	addRunOptions(cli.command('check').description('probe, generate, build and run for this machine and its running kernel (or a kernel booted with --kernel-image), in one command'))
+		.option('--platform <name>', 'platform profile instead of the probed one (e.g. tcg-max)')
+		.option('--kernel <revision>', 'model revision instead of the one the probe maps the kernel to')
 		.option('--tree <dir>', "kernel tree for the selftests library (default: Debian's 6.12 source, or 6.1 for a kernel before 6.8)")
 		.option('--cflags <flags>', 'extra compiler flags (default: -mgeneral-regs-only where KVM emulates guest code)')
 		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
 		.option('--strength <t>', 'strength of the core covering array', '3')
-		.option('--cache <dir>', 'cache folder', defaultCacheDir())
-		.action(async (o: RunCliOptions & { kernel?: string; tree?: string; cflags?: string; seed: string; strength: string; cache: string }) => {
-			const probePath = join(o.cache, 'probe.json');
-			const probe = await runProbe(o.cache, probePath);
+		.action(async (o: RunCliOptions & { platform?: string; kernel?: string; tree?: string; cflags?: string; seed: string; strength: string }) => {
+			const qemu = await qemuTarget(o);
+			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
+			const probe = qemu
+				? await probeInGuest(qemu, probePath, Date.now() + parseSeconds(o.timeout, '--timeout') * 1000)
+				: await runProbe(o.cache, probePath);
 			const mapped = revisionForRelease(probe.kernelRelease);
 			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), mapped, probePath);
-			const request = suiteRequest({ platform: 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
+			// Without KVM every case would SKIP and the run would look green.
+			if (!probe.devKvm) throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
+			const request = suiteRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
 			const tree = o.tree ?? libraryTreeFor(probe.kernelRelease);
 			if (!o.tree) print(`selftests library: ${tree} (for Linux ${probe.kernelRelease})`);
 			const info = await resolveTree(tree, o.cache, print);
-			const cflags = o.cflags ?? (probe.backend === 'pvm' ? '-mgeneral-regs-only' : '');
+			const cflags = o.cflags ?? (!qemu && probe.backend === 'pvm' ? '-mgeneral-regs-only' : '');
 			if (o.cflags === undefined && cflags) print(`compiler flags: ${cflags} (KVM backend ${probe.backend} emulates guest code)`);
-			const built = await buildSelftests({ tree: info, outDir: resolve(o.out), cacheDir: o.cache, cflags: cflags.split(/\s+/).filter(Boolean), werror: false, static: false, jobs: availableParallelism(), progress: print });
+			const built = await buildSelftests({
+				tree: info,
+				outDir: resolve(o.out),
+				cacheDir: o.cache,
+				cflags: cflags.split(/\s+/).filter(Boolean),
+				werror: false,
+				static: qemu !== undefined,
+				jobs: availableParallelism(),
+				progress: print,
+			});
 			printBuildSummary(print, built, o.out);
-			await runAndReport(o, info.dialect);
+			await runAndReport(o, info.dialect, qemu);
 		});
+
+	addKernelCommand(cli, print);
 
 	cli.command('probe')
 		.description('report this machine (CPU XSAVE features, KVM, kernel) and the platform and revision it maps to')

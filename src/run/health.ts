@@ -11,6 +11,11 @@ export interface Health {
 
 const TROUBLE = /WARNING:|BUG:|Oops|general protection fault|kernel BUG|Call Trace:/;
 
+/** The kernel log lines that report trouble. */
+export function troubleOf(lines: readonly string[]): string[] {
+	return lines.filter((l) => TROUBLE.test(l));
+}
+
 export function readHealth(): Health {
 	const dmesg = spawnSync('dmesg', [], { encoding: 'utf8', timeout: 10_000, maxBuffer: 1 << 26 });
 	let tainted: string | null = null;
@@ -19,7 +24,7 @@ export function readHealth(): Health {
 	} catch {
 		// Not Linux, or /proc hidden: no taint check.
 	}
-	return { troubleLines: dmesg.status === 0 ? dmesg.stdout.split('\n').filter((l) => TROUBLE.test(l)) : null, tainted };
+	return { troubleLines: dmesg.status === 0 ? troubleOf(dmesg.stdout.split('\n')) : null, tainted };
 }
 
 export function healthFindings(before: Health, after: Health): string[] {

@@ -11,7 +11,10 @@ import { jsonReport, runReportSchema } from '../report/json.js';
 import { junitReport } from '../report/junit.js';
 import { ktapReport } from '../report/ktap-report.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
+import { buildName } from '../build/build.js';
 import { localExecutor } from './local.js';
+import type { QemuTarget } from './qemu/boot.js';
+import { qemuExecutor } from './qemu/executor.js';
 import { runSuite, type Shard } from './run-suite.js';
 
 const SHIPPED_ISSUES = fileURLToPath(new URL('../../known-issues/', import.meta.url));
@@ -24,10 +27,13 @@ export interface RunOptions {
 	readonly overallTimeoutMs: number;
 	readonly jobs: number;
 	readonly shard: Shard | null;
+	readonly families: readonly string[] | null;
 	readonly json?: string;
 	readonly junit?: string;
 	readonly ktap?: string;
 	readonly baseline?: string;
+	/** Run inside this kernel booted in QEMU instead of on the running kernel. */
+	readonly qemu?: QemuTarget;
 	readonly onCase: (r: CaseResult) => void;
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
@@ -72,12 +78,14 @@ export function parseShard(text: string): Shard {
 	return { index, count };
 }
 
-function builtDialect(outDir: string, chosen: Dialect | undefined): Dialect {
-	const built = DIALECTS.filter((d) => existsSync(join(outDir, 'bin', d)));
-	if (chosen) return chosen;
-	if (built.length === 1) return built[0]!;
-	if (!built.length) throw new UsageError(`the suite in ${outDir} is not built: run 'fpu-kvm-testgen build --tree DIR --out ${outDir}'`);
-	throw new UsageError(`${outDir} holds builds for ${built.join(' and ')}: choose one with --dialect`);
+/** The folder of the binaries to run: of the one dialect built (statically linked for QEMU). */
+function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: boolean): string {
+	const built = DIALECTS.filter((d) => existsSync(join(outDir, 'bin', buildName(d, isStatic))));
+	const how = isStatic ? ' --static' : '';
+	const dialect = chosen ?? (built.length === 1 ? built[0] : undefined);
+	if (!built.length) throw new UsageError(`the suite in ${outDir} is not built${isStatic ? ' statically' : ''}: run 'fpu-kvm-testgen build${how} --tree DIR --out ${outDir}'`);
+	if (!dialect) throw new UsageError(`${outDir} holds builds for ${built.join(' and ')}: choose one with --dialect`);
+	return join(outDir, 'bin', buildName(dialect, isStatic));
 }
 
 export interface BaselineDiff {
@@ -112,13 +120,19 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 	const issues = loadKnownIssues(options.knownIssues);
 	const report = await runSuite({
 		outDir,
-		binDir: join(outDir, 'bin', builtDialect(outDir, options.dialect)),
+		binDir: builtBinaries(outDir, options.dialect, options.qemu !== undefined),
 		expected,
 		issues,
-		scope: { platform: expected.platform.id, revision: expected.revision.id, backend: expected.platform.backend },
+		scope: {
+			platform: expected.platform.id,
+			revision: expected.revision.id,
+			backend: expected.platform.backend,
+			target: options.qemu ? (`qemu-${options.qemu.accel}` as const) : 'native',
+		},
 		overallTimeoutMs: options.overallTimeoutMs,
 		shard: options.shard,
-		executor: localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
+		families: options.families,
+		executor: options.qemu ? qemuExecutor(options.qemu) : localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
 		onCase: options.onCase,
 		onHeartbeat: options.onHeartbeat,
 	});
