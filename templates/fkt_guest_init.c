@@ -36,6 +36,7 @@
 #define TICK_MS			100
 #define KILL_GRACE_MS		2000
 #define KMSG_RECORD_MAX		16384
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 static int host_mode;
 static int data_fd = STDOUT_FILENO;
@@ -90,12 +91,12 @@ static const char *lookup(const struct name *table, size_t len, int value)
 
 static const char *errno_name(int err)
 {
-	return lookup(errno_names, sizeof(errno_names) / sizeof(errno_names[0]), err);
+	return lookup(errno_names, ARRAY_SIZE(errno_names), err);
 }
 
 static const char *signal_name(int sig)
 {
-	return lookup(signal_names, sizeof(signal_names) / sizeof(signal_names[0]), sig);
+	return lookup(signal_names, ARRAY_SIZE(signal_names), sig);
 }
 
 static long now_ms(void)
@@ -384,7 +385,9 @@ static void load_module(char **words)
 		say("module %s skipped", name);
 		return;
 	}
+	/* The kernel decompresses these itself (CONFIG_MODULE_DECOMPRESS) when told so. */
 	if ((len > 3 && !strcmp(path + len - 3, ".xz")) ||
+	    (len > 3 && !strcmp(path + len - 3, ".gz")) ||
 	    (len > 4 && !strcmp(path + len - 4, ".zst")))
 		flags = MODULE_INIT_COMPRESSED;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -604,7 +607,7 @@ int main(int argc, char **argv)
 	plan = read_file(plan_path);
 	if (!plan)
 		fatal("cannot read plan %s: %s", plan_path, errno_name(errno));
-	/* Relative paths in the plan (modules, binaries, data) and the tests' cwd: the plan's folder. */
+	/* Relative plan paths (modules, binaries, data) and the tests' cwd: the plan's folder. */
 	if (chdir(base))
 		fatal("cannot enter %s: %s", base, errno_name(errno));
 	parse_plan(plan, &data);
