@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { withLock } from '../tree/lock.js';
-import { DEBIAN_SOURCES } from '../tree/prepare.js';
+import { aptInstall } from '../tree/prepare.js';
+import { debianVersion } from '../tree/resolve.js';
 
 export interface KernelBuildRequest {
 	/** The kernel source folder; never written to. */
@@ -236,33 +237,17 @@ export async function buildKernel(request: KernelBuildRequest): Promise<KernelBu
 	});
 }
 
-/** Same way as tree prepare: apt-get waits for dpkg's lock, and runs apt-get update once when the package is unknown. */
-async function aptInstall(pkg: string, progress: (line: string) => void): Promise<void> {
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	const install = () => runCommand(['apt-get', 'install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=600', pkg], { timeoutMs: 20 * MINUTE, env });
-	progress(`installing ${pkg} with apt-get`);
-	let result = await install();
-	if (result.code !== 0 && /Unable to locate package|has no installation candidate/.test(result.output)) {
-		progress('apt-get update');
-		await runCommand(['apt-get', 'update', '-q'], { timeoutMs: 10 * MINUTE, env });
-		result = await install();
-	}
-	if (result.code !== 0) throw new InfrastructureError(`apt-get install ${pkg} failed: ${lastLines(result.output, 1) || `exit ${result.code}`}`);
-}
-
 /**
  * A pristine unpack of Debian's linux-source-VERSION for O= builds, kept apart from tree prepare's
  * unpack (which ran `make headers` in place and so is not clean). The marker beside it, written last,
  * says the unpack finished and which tarball it came from.
  */
 export async function debianKernelSource(version: string, cacheDir: string, progress: (line: string) => void): Promise<string> {
-	if (!DEBIAN_SOURCES.some((v) => v === version)) {
-		throw new UsageError(`unknown Debian linux-source version '${version}' (known: ${DEBIAN_SOURCES.join(', ')})`);
-	}
+	debianVersion(version);
 	const base = join(cacheDir, 'kernel-src');
 	return withLock(join(base, `${version}.lock`), 30 * MINUTE, async () => {
 		const tarball = `/usr/src/linux-source-${version}.tar.xz`;
-		if (!existsSync(tarball)) await aptInstall(`linux-source-${version}`, progress);
+		if (!existsSync(tarball)) await aptInstall(`linux-source-${version}`, { progress });
 		const root = join(base, version);
 		const marker = join(base, `${version}.unpacked`);
 		const { size, mtimeMs } = statSync(tarball);

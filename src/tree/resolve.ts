@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import type { TreeInfo } from './detect.js';
 import { DEBIAN_SOURCES, prepareDebianTree, preparePathTree, type DebianSource } from './prepare.js';
 
-function debianVersion(text: string): DebianSource {
+export function debianVersion(text: string): DebianSource {
 	const version = DEBIAN_SOURCES.find((v) => v === text);
 	if (!version) throw new UsageError(`unknown Debian linux-source version '${text}' (known: ${DEBIAN_SOURCES.join(', ')})`);
 	return version;

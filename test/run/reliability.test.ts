@@ -1,50 +1,20 @@
 // The runner against real processes that misbehave: a hang, a segfault, a failed TEST_ASSERT, output
 // cut mid-line, a flood, garbage. Every case ends with the right status and none is lost.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
-import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
 import { runBinary } from '../../src/run/run-binary.js';
 import { localExecutor } from '../../src/run/local.js';
 import { runSuite } from '../../src/run/run-suite.js';
 import { testName } from '../../src/emit/c/render.js';
-import { REPO, tempDir } from '../helpers.js';
+import { fixtureSuite, type Mode } from './fixture-suite.js';
 
-const MODES = { hang: 1, segfault: 2, assert: 3, 'mid-line': 4, flood: 5, garbage: 6 } as const;
-
-function expectedCase(id: string, family: string): ExpectedCase {
-	return {
-		id,
-		family,
-		title: 'fixture',
-		origin: 'covering-array',
-		requires: [],
-		skip: null,
-		steps: [{ index: 0, op: 'vm.create_vcpu', args: {}, expect: { ret: '0' }, rule: 'vcpu.create', summary: 's', citation: '§2.2' }],
-	};
-}
-
-/** An output folder whose one family's binary is the fake test built with the given mode. */
-function fixtureSuite(mode: keyof typeof MODES): { outDir: string; expected: ExpectedDocument } {
-	const outDir = tempDir(`fkt-rel-${mode}-`);
-	const family = `fix.${mode}`.replace(/-/g, '');
-	const bin = join(outDir, 'bin', 'selftests-6.10');
-	mkdirSync(bin, { recursive: true });
-	execFileSync('gcc', ['-O1', `-DMODE=${MODES[mode]}`, '-o', join(bin, testName(family)), join(REPO, 'test/fixtures/programs/fake_test.c')]);
-	const expected = {
-		modelHash: 'sha256:' + '0'.repeat(64),
-		cases: ['case.a', 'case.b', 'case.c'].map((id) => expectedCase(id, family)),
-	} as unknown as ExpectedDocument;
-	return { outDir, expected };
-}
-
-async function run(mode: keyof typeof MODES, onCase: (r: CaseResult) => void = () => {}): Promise<Record<string, CaseResult>> {
-	const { outDir, expected } = fixtureSuite(mode);
+async function run(mode: Mode, onCase: (r: CaseResult) => void = () => {}): Promise<Record<string, CaseResult>> {
+	const { outDir, binDir, expected } = fixtureSuite(mode);
 	const report = await runSuite({
 		outDir,
-		binDir: join(outDir, 'bin', 'selftests-6.10'),
+		binDir,
 		expected,
 		issues: [],
 		scope: { platform: 'p', revision: 'v6.12', backend: 'vmx', target: 'native' },
@@ -113,9 +83,9 @@ describe('runner reliability with real processes', () => {
 
 describe('heartbeat', () => {
 	test('a binary that stops making progress gets heartbeats with its result count until it is stopped', async () => {
-		const { outDir } = fixtureSuite('hang');
+		const { binDir } = fixtureSuite('hang');
 		const beats: number[] = [];
-		const run = await runBinary(join(outDir, 'bin/selftests-6.10', testName('fix.hang')), [], {
+		const run = await runBinary(join(binDir, testName('fix.hang')), [], {
 			caseTimeoutMs: 1000,
 			deadline: Date.now() + 30_000,
 			heartbeatMs: 200,

@@ -1,0 +1,102 @@
+// The QEMU target for real: Debian's prebuilt 6.1 kernel (linux-image package, KVM as modules loaded
+// by our init) booted under TCG. A slice of the real suite runs inside and agrees with the model; a
+// test binary that segfaults or panics the guest kernel ends with the right statuses and nothing lost.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { CaseResult } from '../../../src/compare/result.js';
+import { runReportSchema } from '../../../src/report/json.js';
+import { qemuExecutor } from '../../../src/run/qemu/executor.js';
+import { prepareQemuTarget } from '../../../src/run/qemu/target.js';
+import { runSuite } from '../../../src/run/run-suite.js';
+import { runCli, tempDir } from '../../helpers.js';
+import { fixtureSuite, type Mode } from '../fixture-suite.js';
+
+const TWENTY_MINUTES = 1_200_000;
+// One cache for the downloaded kernel package across these tests.
+const cache = tempDir('fkt-qemu-cache-');
+
+async function runInGuest(mode: Mode): Promise<Record<string, CaseResult>> {
+	const { outDir, binDir, expected } = fixtureSuite(mode, { static: true });
+	const target = await prepareQemuTarget({ kernelImage: 'debian:6.1', accel: 'tcg', memoryMiB: 1024, smp: 1, cacheDir: cache }, outDir, 30_000, () => {});
+	const report = await runSuite({
+		outDir,
+		binDir,
+		expected,
+		issues: [],
+		scope: { platform: 'p', revision: 'v6.12', backend: 'svm', target: 'qemu-tcg' },
+		overallTimeoutMs: 600_000,
+		shard: null,
+		families: null,
+		executor: qemuExecutor(target),
+		onCase: () => {},
+		onHeartbeat: () => {},
+	});
+	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
+}
+
+describe('QEMU target with Debian linux-image-6.1 under TCG', () => {
+	test('check --kernel-image debian:6.1 runs a slice of the suite inside and agrees with the model', () => {
+		const dir = tempDir('fkt-qemu-check-');
+		const out = join(dir, 'out');
+		const json = join(dir, 'report.json');
+		const r = runCli(['check', '--kernel-image', 'debian:6.1', '--accel', 'auto', '--out', out, '--cache', cache, '--family', 'perm.get', 'kvm.query', 'xsave.get', '--json', json], { timeoutMs: TWENTY_MINUTES });
+		expect(r.code, r.out.split('\n').slice(-12).join('\n')).toBe(0);
+		expect(r.out).toMatch(/QEMU accelerator tcg \(/);
+		expect(r.out).toMatch(/^selftests library: debian:6\.1 \(for Linux 6\.1\.0-\d+-amd64\)$/m);
+		const report = runReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
+		expect([report.platform, report.backend, report.target]).toEqual(['host', 'svm', 'qemu-tcg']);
+		expect(report.cases.length).toBe(59);
+		expect(report.summary.PASS).toBeGreaterThan(50);
+		// Every case that does not pass is TCG's XSAVE quirk, listed with its reason.
+		for (const c of report.cases.filter((x) => x.status !== 'PASS')) {
+			expect([c.id, c.status, c.knownIssue?.id]).toEqual([c.id, 'XFAIL', 'tcg-xsave-marks-every-component-in-use']);
+		}
+		const logs = readdirSync(join(out, 'logs', 'qemu'));
+		expect(logs).toContain('boot-1.console.log');
+		expect(logs.filter((n) => n.endsWith('.data.log')).length).toBe(2);
+		expect(r.out.trim().split('\n').pop()).toBe('result: as expected');
+	}, TWENTY_MINUTES);
+
+	test('a binary that segfaults in the guest: CRASH for that case, the rest re-run in a second boot', async () => {
+		const r = await runInGuest('segfault');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'CRASH', 'PASS']);
+		expect(r['case.b']!.reason).toBe('the test binary died from SIGSEGV');
+	}, TWENTY_MINUTES);
+
+	test('a guest kernel panic ends the boot at once: CRASH with the panic line, the rest not run', async () => {
+		const r = await runInGuest('panic');
+		expect([r['case.a']!.status, r['case.b']!.status, r['case.c']!.status]).toEqual(['PASS', 'CRASH', 'ERROR']);
+		expect(r['case.b']!.reason).toMatch(/^the guest kernel panicked: Kernel panic - not syncing: sysrq triggered crash/);
+		expect(r['case.c']!.reason).toBe('not run: the guest kernel panicked during fkt_fix_panic_test');
+	}, TWENTY_MINUTES);
+});
+
+describe('QEMU target: bad input', () => {
+	const check = (...args: string[]) => {
+		const r = runCli(['run', '--out', tempDir(), '--cache', cache, ...args], { timeoutMs: TWENTY_MINUTES });
+		return { code: r.code, out: r.out.trim() };
+	};
+
+	test.each([
+		['a missing bzImage', ['--kernel-image', '/nonexistent/bzImage'], 'kernel image /nonexistent/bzImage does not exist'],
+		['a file that is no bzImage', ['--kernel-image', '/etc/hostname'], 'kernel image /etc/hostname is not an x86 bzImage (no boot header)'],
+		['an unknown accelerator', ['--kernel-image', 'debian:6.1', '--accel', 'hvf'], "unknown --accel 'hvf' (known: auto, kvm, tcg)"],
+		['a QEMU that does not start', ['--kernel-image', 'debian:6.1', '--qemu', '/bin/false'], '--qemu /bin/false is not a working QEMU (it does not answer --version)'],
+	])('%s: one line, exit 2', (_name, args, message) => {
+		expect(check(...args)).toEqual({ code: 2, out: `fpu-kvm-testgen: error: ${message}` });
+	});
+
+	test('a kernel without KVM (Debian vmlinuz booted without its modules): one line, exit 3, console log kept', () => {
+		const image = readdirSync(join(cache, 'kernel-images')).find((n) => n.startsWith('linux-image-6.1'));
+		expect(image).toBeDefined();
+		const boot = join(cache, 'kernel-images', image!, 'root', 'boot');
+		const vmlinuz = join(boot, readdirSync(boot).find((n) => n.startsWith('vmlinuz-'))!);
+		const dir = tempDir('fkt-nokvm-');
+		const r = runCli(['check', '--kernel-image', vmlinuz, '--out', join(dir, 'out'), '--cache', cache, '--family', 'perm.get'], { timeoutMs: TWENTY_MINUTES });
+		const last = r.out.trim().split('\n').pop()!;
+		expect(r.code).toBe(3);
+		expect(last).toMatch(/^fpu-kvm-testgen: error: the kernel under test has no usable KVM: opening \/dev\/kvm in the guest failed with ENOENT \(console log: .*boot-1\.console\.log\)$/);
+		expect(existsSync(/\(console log: (.*)\)$/.exec(last)![1]!)).toBe(true);
+	}, TWENTY_MINUTES);
+});
