@@ -48,6 +48,7 @@ interface RunCliOptions {
 	jobs: string;
 	shard?: string;
 	family?: string[];
+	case?: string[];
 	json?: string;
 	junit?: string;
 	ktap?: string;
@@ -174,6 +175,7 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 			.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
 			.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
 			.option('--family <family...>', 'run only these case families (see list), e.g. perm.get kvm.query')
+			.option('--case <pattern...>', "run only the cases matching these ids, * for any run of characters, e.g. 'xcr0.*bit63*'")
 			.option('--json <file>', 'write the run report as JSON')
 			.option('--junit <file>', 'write JUnit XML')
 			.option('--ktap <file>', 'write a KTAP summary')
@@ -212,6 +214,7 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 			jobs: parseJobs(o.jobs),
 			shard: o.shard ? parseShard(o.shard) : null,
 			families: o.family ?? null,
+			cases: o.case ?? null,
 			...(o.json ? { json: o.json } : {}),
 			...(o.junit ? { junit: o.junit } : {}),
 			...(o.ktap ? { ktap: o.ktap } : {}),

@@ -33,6 +33,21 @@ export function firstDifference(expected: ExpectedCase, observations: readonly O
 
 const KILLED = /killed by signal (\d+)/;
 
+/** A case a skip entry of the known issues keeps from running. */
+export function skippedByIssue(expected: ExpectedCase, binary: string, issue: KnownIssue): CaseResult {
+	return {
+		id: expected.id,
+		family: expected.family,
+		binary,
+		status: 'SKIP',
+		reason: `not run here: ${issue.reason}`,
+		difference: null,
+		knownIssue: { id: issue.id, reason: issue.reason, ...(issue.url ? { url: issue.url } : {}) },
+		durationMs: null,
+		log: [],
+	};
+}
+
 export function compareCase(expected: ExpectedCase, run: CaseRun, issues: readonly KnownIssue[], scope: IssueScope): CaseResult {
 	const base = { id: expected.id, family: expected.family, binary: run.binary, durationMs: run.durationMs, log: run.log };
 	const result = (status: CaseStatus, reason: string | null, difference: StepDifference | null = null, issue: KnownIssue | null = null): CaseResult => ({
@@ -44,7 +59,8 @@ export function compareCase(expected: ExpectedCase, run: CaseRun, issues: readon
 	});
 	if (expected.skip) return result('SKIP', expected.skip);
 	if (run.result?.status === 'skip') return result('SKIP', run.result.directive?.reason || 'skipped');
-	if (run.stopped) return result(run.stopped.status, run.stopped.reason, firstDifference(expected, run.observations));
+	// A case stopped before its first step (or never run) has no difference worth showing.
+	if (run.stopped) return result(run.stopped.status, run.stopped.reason, run.observations.length ? firstDifference(expected, run.observations) : null);
 	if (!run.result) return result('ERROR', 'the test binary printed no result for this case');
 	const killed = run.result.diagnostics.map((d) => KILLED.exec(d)).find(Boolean);
 	if (killed) return result('CRASH', `the case's child process was killed by signal ${killed[1]}`, firstDifference(expected, run.observations));

@@ -2,6 +2,7 @@
 // apart from the expectations. A FAIL they cover becomes XFAIL; a listed case that passes is XPASS.
 import YAML from 'yaml';
 import { z } from 'zod';
+import type { ExpectedCase } from '../emit/expected-schema.js';
 import type { StepDifference } from './result.js';
 
 const list = z.array(z.string().min(1)).min(1);
@@ -14,7 +15,7 @@ export const knownIssueSchema = z
 		id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
 		/** Case ids, with * matching any run of characters. */
 		cases: list,
-		/** Only when the first difference is at one of these operations (and fields). */
+		/** Only when the first difference is at one of these operations (and fields); with action skip: cases that have a step with one of them. */
 		ops: list.optional(),
 		fields: list.optional(),
 		/** Scope: absent means any. */
@@ -23,6 +24,8 @@ export const knownIssueSchema = z
 		backend: list.optional(),
 		/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (emulation quirks). */
 		target: z.array(z.enum(TARGETS)).min(1).optional(),
+		/** xfail (default): a failure it covers is expected; skip: such cases are not run at all (they hang or damage the target). */
+		action: z.enum(['xfail', 'skip']).default('xfail'),
 		reason: z.string().min(10),
 		url: z.string().url().optional(),
 	})
@@ -60,7 +63,8 @@ export function parseKnownIssues(text: string, source: string): KnownIssue[] {
 	return parsed.data.issues;
 }
 
-function globMatches(pattern: string, id: string): boolean {
+/** A case-id pattern: * matches any run of characters. */
+export function globMatches(pattern: string, id: string): boolean {
 	const regex = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 	return regex.test(id);
 }
@@ -84,12 +88,26 @@ export function findKnownIssue(
 	return (
 		issues.find(
 			(i) =>
+				i.action === 'xfail' &&
 				inScope(i, scope) &&
 				(difference
 					? i.cases.some((p) => globMatches(p, caseId)) &&
 						(!i.ops || i.ops.includes(difference.op)) &&
 						(!i.fields || i.fields.includes(difference.field))
 					: i.cases.includes(caseId)),
+		) ?? null
+	);
+}
+
+/** The skip entry that keeps this case from running here, if any. */
+export function findSkippingIssue(issues: readonly KnownIssue[], scope: IssueScope, expected: ExpectedCase): KnownIssue | null {
+	return (
+		issues.find(
+			(i) =>
+				i.action === 'skip' &&
+				inScope(i, scope) &&
+				i.cases.some((p) => globMatches(p, expected.id)) &&
+				(!i.ops || expected.steps.some((s) => i.ops!.includes(s.op))),
 		) ?? null
 	);
 }

@@ -28,6 +28,7 @@ export interface RunOptions {
 	readonly jobs: number;
 	readonly shard: Shard | null;
 	readonly families: readonly string[] | null;
+	readonly cases: readonly string[] | null;
 	readonly json?: string;
 	readonly junit?: string;
 	readonly ktap?: string;
@@ -132,6 +133,7 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 		overallTimeoutMs: options.overallTimeoutMs,
 		shard: options.shard,
 		families: options.families,
+		cases: options.cases,
 		executor: options.qemu ? qemuExecutor(options.qemu) : localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
 		onCase: options.onCase,
 		onHeartbeat: options.onHeartbeat,

@@ -3,8 +3,8 @@
 // case, so no case is lost. The executor decides where binaries run (this machine, or a booted kernel).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareCase, type CaseRun } from '../compare/compare.js';
-import type { IssueScope, KnownIssue } from '../compare/known-issues.js';
+import { compareCase, skippedByIssue, type CaseRun } from '../compare/compare.js';
+import { findSkippingIssue, globMatches, type IssueScope, type KnownIssue } from '../compare/known-issues.js';
 import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compare/result.js';
 import { testName, familiesOf } from '../emit/c/render.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
@@ -27,20 +27,32 @@ export interface RunRequest {
 	readonly shard: Shard | null;
 	/** Only these families (all when null). */
 	readonly families: readonly string[] | null;
+	/** Only the cases matching one of these patterns, * for any run of characters (all when null). */
+	readonly cases: readonly string[] | null;
 	readonly executor: Executor;
 	readonly onCase: (result: CaseResult) => void;
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
 
-/** One execution per family binary with the cases of this shard (no case ids when it runs them all). */
-export function firstExecutions(request: Pick<RunRequest, 'binDir' | 'expected' | 'shard' | 'families'>): Execution[] {
+type Selection = Pick<RunRequest, 'binDir' | 'expected' | 'shard' | 'families' | 'cases' | 'issues' | 'scope'>;
+
+/**
+ * One execution per family binary with the cases of this shard (no case ids when it runs them all),
+ * and the cases of the shard that a skip entry of the known issues keeps from running.
+ */
+export function selectCases(request: Selection): { executions: Execution[]; skipped: [ExpectedCase, string, KnownIssue][] } {
 	const executions: Execution[] = [];
+	const skipped: [ExpectedCase, string, KnownIssue][] = [];
 	const all = familiesOf(request.expected);
 	const unknown = request.families?.find((f) => !all.has(f));
 	if (unknown) throw new UsageError(`unknown --family '${unknown}' (see 'fpu-kvm-testgen list'; known: ${[...all.keys()].slice(0, 4).join(', ')}, ...)`);
+	const nothing = request.cases?.find((p) => !request.expected.cases.some((c) => globMatches(p, c.id)));
+	if (nothing) throw new UsageError(`no case matches --case '${nothing}' (see 'fpu-kvm-testgen list')`);
+	const selected = (c: ExpectedCase) => !request.cases || request.cases.some((p) => globMatches(p, c.id));
 	let index = 0;
-	for (const [family, cases] of all) {
+	for (const [family, everyCase] of all) {
 		if (request.families && !request.families.includes(family)) continue;
+		const cases = everyCase.filter(selected);
 		const binary = testName(family);
 		const path = join(request.binDir, binary);
 		const mine = cases.filter(() => {
@@ -48,18 +60,28 @@ export function firstExecutions(request: Pick<RunRequest, 'binDir' | 'expected' 
 			index++;
 			return take;
 		});
-		if (!mine.length) continue;
+		const runnable = mine.filter((c) => {
+			const issue = findSkippingIssue(request.issues, request.scope, c);
+			if (issue) skipped.push([c, binary, issue]);
+			return !issue;
+		});
+		if (!runnable.length) continue;
 		if (!existsSync(path)) throw new UsageError(`the suite is not built: ${path} is missing (run 'fpu-kvm-testgen build')`);
-		const whole = mine.length === cases.length;
-		executions.push({ id: binary, binary, path, args: whole ? [] : mine.map((c) => c.id), cases: mine });
+		const whole = runnable.length === everyCase.length;
+		executions.push({ id: binary, binary, path, args: whole ? [] : runnable.map((c) => c.id), cases: runnable });
 	}
-	return executions;
+	return { executions, skipped };
 }
 
 export async function runSuite(request: RunRequest): Promise<RunReport> {
 	const deadline = Date.now() + request.overallTimeoutMs;
-	const first = firstExecutions(request);
+	const { executions: first, skipped: skippedCases } = selectCases(request);
 	const results = new Map<string, CaseResult>();
+	for (const [c, binary, issue] of skippedCases) {
+		const result = skippedByIssue(c, binary, issue);
+		results.set(c.id, result);
+		request.onCase(result);
+	}
 	const health: { finding: string; cases: string[] }[] = [];
 	const finish = (c: ExpectedCase, run: CaseRun) => {
 		const result = compareCase(c, run, request.issues, request.scope);
@@ -94,7 +116,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		}
 	}
 
-	const cases = first.flatMap((e) => e.cases.map((c) => results.get(c.id)!));
+	const cases = request.expected.cases.filter((c) => results.has(c.id)).map((c) => results.get(c.id)!);
 	return {
 		format: 'fpu-kvm-testgen/run/1',
 		platform: request.scope.platform,

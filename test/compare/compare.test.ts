@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO } from '../helpers.js';
-import { compareCase, firstDifference, type CaseRun } from '../../src/compare/compare.js';
-import { findKnownIssue, parseKnownIssues } from '../../src/compare/known-issues.js';
+import { compareCase, firstDifference, skippedByIssue, type CaseRun } from '../../src/compare/compare.js';
+import { findKnownIssue, findSkippingIssue, parseKnownIssues } from '../../src/compare/known-issues.js';
 import type { ExpectedCase } from '../../src/emit/expected-schema.js';
 import { parseKtap } from '../../src/ktap/parse.js';
 
@@ -99,5 +99,49 @@ describe('known-issues files', () => {
 		const d = { step: 3, op: 'guest.tile_load', field: 'vector', expected: 'UD', observed: 'exit-17', rule: 'tile.ud-no-xtile', citation: '§3.1' };
 		expect(findKnownIssue(issues, scope, 'sequence.tour-06', d)?.id).toBe('pvm-emulator-has-no-amx');
 		expect(findKnownIssue(issues, { ...scope, backend: 'vmx' }, 'sequence.tour-06', d)).toBeNull();
+	});
+});
+
+describe('skip entries and targets', () => {
+	const tcg = parseKnownIssues(readFileSync(join(REPO, 'known-issues/qemu-tcg.yaml'), 'utf8'), 'qemu-tcg.yaml');
+	const inTcg = { ...scope, backend: 'svm', target: 'qemu-tcg' } as const;
+	const noXsetbv: ExpectedCase = { ...expected, id: 'xsave.get.plain', steps: [expected.steps[0]!, expected.steps[2]!] };
+
+	test('a skip entry keeps the cases with its operations from running, only on its target', () => {
+		expect(tcg.map((i) => [i.id, i.action])).toEqual([
+			['tcg-xsave-marks-every-component-in-use', 'xfail'],
+			['tcg-svm-does-not-intercept-xsetbv', 'skip'],
+		]);
+		expect(findSkippingIssue(tcg, inTcg, expected)?.id).toBe('tcg-svm-does-not-intercept-xsetbv');
+		expect(findSkippingIssue(tcg, inTcg, noXsetbv)).toBeNull();
+		expect(findSkippingIssue(tcg, { ...inTcg, target: 'native' }, expected)).toBeNull();
+		expect(findSkippingIssue(tcg, { ...inTcg, target: 'qemu-kvm' }, expected)).toBeNull();
+	});
+
+	test('a skipped case is SKIP with the reason and the issue; a skip entry never turns a failure into XFAIL', () => {
+		const skipIssue = tcg[1]!;
+		expect(skippedByIssue(expected, 'fkt_xcr0_guest_xsetbv_test', skipIssue)).toEqual({
+			id: expected.id,
+			family: 'xcr0.guest-xsetbv',
+			binary: 'fkt_xcr0_guest_xsetbv_test',
+			status: 'SKIP',
+			reason: `not run here: ${skipIssue.reason}`,
+			difference: null,
+			knownIssue: { id: 'tcg-svm-does-not-intercept-xsetbv', reason: skipIssue.reason, url: skipIssue.url },
+			durationMs: null,
+			log: [],
+		});
+		expect(compareCase(expected, runFrom(bad), tcg, inTcg).status).toBe('FAIL');
+	});
+
+	test('an xfail entry with a target covers failures only there', () => {
+		const d = { step: 2, op: 'vcpu.get_xsave2', field: 'xstate_bv', expected: 'bits:must=0x0,may=0x3', observed: '0x207', rule: 'xsave2.get', citation: '§2.7' };
+		expect(findKnownIssue(tcg, inTcg, 'xsave.get.get-xsave2.after-run', d)?.id).toBe('tcg-xsave-marks-every-component-in-use');
+		expect(findKnownIssue(tcg, { ...inTcg, target: 'native' }, 'xsave.get.get-xsave2.after-run', d)).toBeNull();
+	});
+
+	test('an unknown action or target is refused', () => {
+		expect(() => parseKnownIssues('issues:\n  - id: a\n    cases: ["x"]\n    action: ignore\n    reason: long enough reason\n', 'f')).toThrow(/^f is malformed: issues\.0\.action: /);
+		expect(() => parseKnownIssues('issues:\n  - id: a\n    cases: ["x"]\n    target: [qemu-hvf]\n    reason: long enough reason\n', 'f')).toThrow(/^f is malformed: issues\.0\.target\.0: /);
 	});
 });

@@ -21,6 +21,7 @@ async function run(mode: Mode, onCase: (r: CaseResult) => void = () => {}): Prom
 		overallTimeoutMs: 60_000,
 		shard: null,
 		families: null,
+		cases: null,
 		executor: localExecutor({ caseTimeoutMs: 1000, jobs: 1 }),
 		onCase,
 		onHeartbeat: () => {},

@@ -28,6 +28,7 @@ async function runInGuest(mode: Mode): Promise<Record<string, CaseResult>> {
 		overallTimeoutMs: 600_000,
 		shard: null,
 		families: null,
+		cases: null,
 		executor: qemuExecutor(target),
 		onCase: () => {},
 		onHeartbeat: () => {},
