@@ -96,8 +96,14 @@ export function printProbe(
 	print(`wrote ${reportPath}`);
 }
 
+/** Terminal lines name a known issue by its id; its reason is printed once, in the summary. */
+function terminalReason(r: CaseResult): string | null {
+	if (r.knownIssue && (r.status === 'XFAIL' || r.status === 'SKIP')) return `known issue ${r.knownIssue.id}`;
+	return describeOutcome(r);
+}
+
 export function printCaseResult(print: Print, r: CaseResult): void {
-	const why = describeOutcome(r);
+	const why = terminalReason(r);
 	const colour = r.status === 'PASS' ? pc.green : r.status === 'SKIP' || r.status === 'XFAIL' ? pc.yellow : pc.red;
 	print(`${colour(r.status.padEnd(7))} ${r.id}${why ? `  ${why.split('\n')[0]}` : ''}`);
 }
@@ -113,8 +119,13 @@ export function printRunSummary(print: Print, report: RunReport): void {
 	const where = report.target === 'native' ? '' : ` in ${report.target}`;
 	print(`${report.cases.length} cases on platform ${report.platform}, revision ${report.revision}, backend ${report.backend}${where}: ${counts.join(', ')}`);
 	for (const r of report.cases.filter((c) => c.status !== 'PASS' && c.status !== 'SKIP')) {
-		print(`  ${r.status.padEnd(7)} ${r.id}: ${describeOutcome(r)?.split('\n')[0] ?? ''}`);
+		print(`  ${r.status.padEnd(7)} ${r.id}: ${terminalReason(r)?.split('\n')[0] ?? ''}`);
 	}
+	const issues = new Map<string, { reason: string; count: number }>();
+	for (const r of report.cases) {
+		if (r.knownIssue && r.status !== 'XPASS') issues.set(r.knownIssue.id, { reason: r.knownIssue.reason, count: (issues.get(r.knownIssue.id)?.count ?? 0) + 1 });
+	}
+	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'}): ${reason}`);
 	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
 	print(report.exitCode === 0 ? 'result: as expected' : 'result: UNEXPECTED (exit 1)');
 }
