@@ -38,14 +38,32 @@ static uint64_t xgetbv0(void)
 	return lo | (uint64_t)hi << 32;
 }
 
+static int cpu_is_intel(void)
+{
+	uint32_t r[4];
+
+	cpuid_count(0, 0, r);
+	/* "GenuineIntel" in EBX, EDX, ECX */
+	return r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e;
+}
+
+/*
+ * A kernel with both vendor modules built in lists both in /sys/module;
+ * only the one for this CPU's vendor is running.
+ */
 static const char *backend(void)
 {
-	if (!access("/sys/module/kvm_intel", F_OK))
-		return "vmx";
-	if (!access("/sys/module/kvm_amd", F_OK))
-		return "svm";
+	int intel = !access("/sys/module/kvm_intel", F_OK);
+	int amd = !access("/sys/module/kvm_amd", F_OK);
+
 	if (!access("/sys/module/kvm_pvm", F_OK))
 		return "pvm";
+	if (intel && amd)
+		return cpu_is_intel() ? "vmx" : "svm";
+	if (intel)
+		return "vmx";
+	if (amd)
+		return "svm";
 	return "other";
 }
 

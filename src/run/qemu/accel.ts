@@ -1,6 +1,6 @@
 // Which QEMU and which accelerator a run uses: KVM where this machine's KVM runs guests natively
 // (kvm_intel, kvm_amd), TCG otherwise; installs Debian's qemu-system-x86 when QEMU is missing.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { runCommand } from '../../command.js';
 import { InfrastructureError, UsageError } from '../../errors.js';
 import { aptInstall } from '../../tree/prepare.js';
@@ -21,12 +21,13 @@ export function parseAccel(text: string): AccelChoice {
 	return text as AccelChoice;
 }
 
-/** The loaded KVM backend module, as /sys/module shows it. */
-export function kvmBackend(sysModule = '/sys/module'): 'vmx' | 'svm' | 'pvm' | null {
+/** The running KVM backend, as /sys/module shows it (both vendor modules when built in: the CPU decides). */
+export function kvmBackend(sysModule = '/sys/module', cpuinfo = '/proc/cpuinfo'): 'vmx' | 'svm' | 'pvm' | null {
 	if (existsSync(`${sysModule}/kvm_pvm`)) return 'pvm';
-	if (existsSync(`${sysModule}/kvm_intel`)) return 'vmx';
-	if (existsSync(`${sysModule}/kvm_amd`)) return 'svm';
-	return null;
+	const intel = existsSync(`${sysModule}/kvm_intel`);
+	const amd = existsSync(`${sysModule}/kvm_amd`);
+	if (intel && amd) return /^vendor_id\s*:\s*GenuineIntel$/m.test(readFileSync(cpuinfo, 'utf8')) ? 'vmx' : 'svm';
+	return intel ? 'vmx' : amd ? 'svm' : null;
 }
 
 function kvmUsable(): boolean {

@@ -1,6 +1,9 @@
 // --accel auto picks KVM only where this machine's KVM runs guests natively, and says why.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { chooseAccel, defaultCpu, parseAccel } from '../../../src/run/qemu/accel.js';
+import { chooseAccel, defaultCpu, kvmBackend, parseAccel } from '../../../src/run/qemu/accel.js';
+import { tempDir } from '../../helpers.js';
 
 describe('accelerator', () => {
 	test.each([
@@ -22,5 +25,25 @@ describe('accelerator', () => {
 	test('the CPU model follows the accelerator; unknown accelerators are named', () => {
 		expect([defaultCpu('kvm'), defaultCpu('tcg')]).toEqual(['host', 'max']);
 		expect(() => parseAccel('hvf')).toThrow("unknown --accel 'hvf' (known: auto, kvm, tcg)");
+	});
+});
+
+describe('KVM backend from /sys/module', () => {
+	function sysModule(modules: string[], vendor: string) {
+		const dir = tempDir('fkt-sys-');
+		for (const m of modules) mkdirSync(join(dir, 'module', m), { recursive: true });
+		writeFileSync(join(dir, 'cpuinfo'), `processor\t: 0\nvendor_id\t: ${vendor}\n`);
+		return kvmBackend(join(dir, 'module'), join(dir, 'cpuinfo'));
+	}
+
+	test.each([
+		[['kvm', 'kvm_intel'], 'GenuineIntel', 'vmx'],
+		[['kvm', 'kvm_amd'], 'AuthenticAMD', 'svm'],
+		[['kvm', 'kvm_intel', 'kvm_amd'], 'AuthenticAMD', 'svm'],
+		[['kvm', 'kvm_intel', 'kvm_amd'], 'GenuineIntel', 'vmx'],
+		[['kvm', 'kvm_pvm', 'kvm_intel'], 'AuthenticAMD', 'pvm'],
+		[[], 'GenuineIntel', null],
+	] as const)('modules %j on %s: %s', (modules, vendor, backend) => {
+		expect(sysModule([...modules], vendor)).toBe(backend);
 	});
 });
