@@ -61,7 +61,8 @@ export function selectCases(request: Selection): { executions: Execution[]; skip
 			return take;
 		});
 		const runnable = mine.filter((c) => {
-			const issue = findSkippingIssue(request.issues, request.scope, c);
+			// A case the platform cannot run keeps its own skip reason.
+			const issue = c.skip ? null : findSkippingIssue(request.issues, request.scope, c);
 			if (issue) skipped.push([c, binary, issue]);
 			return !issue;
 		});
