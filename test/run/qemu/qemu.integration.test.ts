@@ -88,6 +88,12 @@ describe('QEMU target: bad input', () => {
 		expect(check(...args)).toEqual({ code: 2, out: `fpu-kvm-testgen: error: ${message}` });
 	});
 
+	test('QEMU failing to start the guest (an unknown CPU model): its own message in one line, exit 3', () => {
+		const r = runCli(['check', '--kernel-image', 'debian:6.1', '--cpu', 'nonsense', '--out', join(tempDir(), 'out'), '--cache', cache], { timeoutMs: TWENTY_MINUTES });
+		expect(r.code).toBe(3);
+		expect(r.out.trim().split('\n').pop()).toMatch(/^fpu-kvm-testgen: error: booting .*vmlinuz-6\.1\.\S+ failed: QEMU: qemu-system-x86_64: unable to find CPU model 'nonsense' \(console log: .*boot-1\.console\.log\)$/);
+	}, TWENTY_MINUTES);
+
 	test('a kernel without KVM (Debian vmlinuz booted without its modules): one line, exit 3, console log kept', () => {
 		const image = readdirSync(join(cache, 'kernel-images')).find((n) => n.startsWith('linux-image-6.1'));
 		expect(image).toBeDefined();
