@@ -3,7 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Target } from '../../src/compare/known-issues.js';
+import type { CaseResult } from '../../src/compare/result.js';
 import { testName } from '../../src/emit/c/render.js';
+import type { Executor } from '../../src/run/executor.js';
+import { runSuite } from '../../src/run/run-suite.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
 import { REPO, tempDir } from '../helpers.js';
 
@@ -35,4 +39,26 @@ export function fixtureSuite(mode: Mode, options: { static?: boolean } = {}): { 
 		cases: ['case.a', 'case.b', 'case.c'].map((id) => expectedCase(id, family)),
 	} as unknown as ExpectedDocument;
 	return { outDir, binDir, expected };
+}
+
+/** Runs a fixture suite with an executor; the results by case id. */
+export async function runFixtureSuite(
+	suite: ReturnType<typeof fixtureSuite>,
+	executor: Executor,
+	target: Target,
+	onCase: (r: CaseResult) => void = () => {},
+): Promise<Record<string, CaseResult>> {
+	const report = await runSuite({
+		...suite,
+		issues: [],
+		scope: { platform: 'p', revision: 'v6.12', backend: target === 'native' ? 'vmx' : 'svm', target },
+		overallTimeoutMs: 600_000,
+		shard: null,
+		families: null,
+		cases: null,
+		executor,
+		onCase,
+		onHeartbeat: () => {},
+	});
+	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
 }

@@ -6,28 +6,11 @@ import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
 import { runBinary } from '../../src/run/run-binary.js';
 import { localExecutor } from '../../src/run/local.js';
-import { runSuite } from '../../src/run/run-suite.js';
 import { testName } from '../../src/emit/c/render.js';
-import { fixtureSuite, type Mode } from './fixture-suite.js';
+import { fixtureSuite, runFixtureSuite, type Mode } from './fixture-suite.js';
 
-async function run(mode: Mode, onCase: (r: CaseResult) => void = () => {}): Promise<Record<string, CaseResult>> {
-	const { outDir, binDir, expected } = fixtureSuite(mode);
-	const report = await runSuite({
-		outDir,
-		binDir,
-		expected,
-		issues: [],
-		scope: { platform: 'p', revision: 'v6.12', backend: 'vmx', target: 'native' },
-		overallTimeoutMs: 60_000,
-		shard: null,
-		families: null,
-		cases: null,
-		executor: localExecutor({ caseTimeoutMs: 1000, jobs: 1 }),
-		onCase,
-		onHeartbeat: () => {},
-	});
-	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
-}
+const run = (mode: Mode, onCase?: (r: CaseResult) => void) =>
+	runFixtureSuite(fixtureSuite(mode), localExecutor({ caseTimeoutMs: 1000, jobs: 1 }), 'native', onCase);
 
 /** Whether a process of the hang fixture (with no case selector: the whole-family run) is alive. */
 function hangingBinaryAlive(): boolean {

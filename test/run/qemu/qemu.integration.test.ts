@@ -8,32 +8,17 @@ import type { CaseResult } from '../../../src/compare/result.js';
 import { runReportSchema } from '../../../src/report/json.js';
 import { qemuExecutor } from '../../../src/run/qemu/executor.js';
 import { prepareQemuTarget } from '../../../src/run/qemu/target.js';
-import { runSuite } from '../../../src/run/run-suite.js';
 import { runCli, tempDir } from '../../helpers.js';
-import { fixtureSuite, type Mode } from '../fixture-suite.js';
+import { fixtureSuite, runFixtureSuite, type Mode } from '../fixture-suite.js';
 
 const TWENTY_MINUTES = 1_200_000;
 // One cache for the downloaded kernel package across these tests.
 const cache = tempDir('fkt-qemu-cache-');
 
 async function runInGuest(mode: Mode): Promise<Record<string, CaseResult>> {
-	const { outDir, binDir, expected } = fixtureSuite(mode, { static: true });
-	const target = await prepareQemuTarget({ kernelImage: 'debian:6.1', accel: 'tcg', memoryMiB: 1024, smp: 1, cacheDir: cache }, outDir, 30_000, () => {});
-	const report = await runSuite({
-		outDir,
-		binDir,
-		expected,
-		issues: [],
-		scope: { platform: 'p', revision: 'v6.12', backend: 'svm', target: 'qemu-tcg' },
-		overallTimeoutMs: 600_000,
-		shard: null,
-		families: null,
-		cases: null,
-		executor: qemuExecutor(target),
-		onCase: () => {},
-		onHeartbeat: () => {},
-	});
-	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
+	const suite = fixtureSuite(mode, { static: true });
+	const target = await prepareQemuTarget({ kernelImage: 'debian:6.1', accel: 'tcg', memoryMiB: 1024, smp: 1, cacheDir: cache }, suite.outDir, 30_000, () => {});
+	return runFixtureSuite(suite, qemuExecutor(target), 'qemu-tcg');
 }
 
 describe('QEMU target with Debian linux-image-6.1 under TCG', () => {
