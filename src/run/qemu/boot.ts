@@ -40,7 +40,8 @@ export interface BootListener {
 export type BootEnd =
 	| { readonly kind: 'done' }
 	| { readonly kind: 'panic'; readonly line: string }
-	| { readonly kind: 'silent'; readonly seconds: number }
+	/** evidence: the guest kernel's own word on the hang (a soft lockup, an RCU stall), if it said one. */
+	| { readonly kind: 'silent'; readonly seconds: number; readonly evidence: string | null }
 	| { readonly kind: 'deadline' }
 	| { readonly kind: 'exited'; readonly code: number | null; readonly signal: string | null };
 
@@ -173,8 +174,9 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 			const now = Date.now();
 			const silence = now - lastData;
 			if (now >= deadline) stop({ kind: 'deadline' });
-			else if (!sawStart && silence > BOOT_GRACE_MS) stop({ kind: 'silent', seconds: Math.round(silence / 1000) });
-			else if (sawStart && silence > target.caseTimeoutMs + SILENCE_MARGIN_MS) stop({ kind: 'silent', seconds: Math.round(silence / 1000) });
+			else if (silence > (sawStart ? target.caseTimeoutMs + SILENCE_MARGIN_MS : BOOT_GRACE_MS)) {
+				stop({ kind: 'silent', seconds: Math.round(silence / 1000), evidence: consoleLine(consoleLog, HANG) });
+			}
 		}, 250);
 		qemu.on('error', (error) => {
 			clearInterval(watchdog);
@@ -183,7 +185,7 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 		qemu.on('close', (code, signal) => {
 			clearInterval(watchdog);
 			if (partial) onLine(partial);
-			const panic = panicLine(consoleLog);
+			const panic = consoleLine(consoleLog, PANIC);
 			const end: BootEnd = finished ?? (panic ? { kind: 'panic', line: panic } : { kind: 'exited', code, signal });
 			if (infra) return reject(new InfrastructureError(infra));
 			if (!sawStart && end.kind !== 'deadline') {
@@ -195,14 +197,18 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 	});
 }
 
-function panicLine(consoleLog: string): string | null {
+const PANIC = /Kernel panic/;
+const HANG = /soft lockup|rcu_\w+ detected stalls|blocked for more than|hard LOCKUP/;
+
+/** The first console line matching the pattern, without its timestamp. */
+function consoleLine(consoleLog: string, pattern: RegExp): string | null {
 	let text = '';
 	try {
 		text = readFileSync(consoleLog, 'utf8');
 	} catch {
 		return null;
 	}
-	const line = text.split('\n').find((l) => l.includes('Kernel panic'));
+	const line = text.split('\n').find((l) => pattern.test(l));
 	return line ? line.replace(/^\[\s*[\d.]+\]\s*/, '').trim() : null;
 }
 

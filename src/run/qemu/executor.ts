@@ -99,7 +99,10 @@ function stopOfBoot(record: BootRecord): Stop {
 		case 'panic':
 			return { status: 'CRASH', reason: `the guest kernel panicked: ${end.line}` };
 		case 'silent':
-			return { status: 'TIMEOUT', reason: `the guest printed nothing for ${end.seconds} s and was stopped` };
+			return {
+				status: 'TIMEOUT',
+				reason: `the guest printed nothing for ${end.seconds} s and was stopped${end.evidence ? `; its kernel said: ${end.evidence}` : ''}`,
+			};
 		case 'deadline':
 			return { status: 'TIMEOUT', reason: 'the overall timeout was reached' };
 		case 'exited':

@@ -22,22 +22,19 @@ async function runInGuest(mode: Mode): Promise<Record<string, CaseResult>> {
 }
 
 describe('QEMU target with Debian linux-image-6.1 under TCG', () => {
+	// The slice makes no KVM_RUN: under TCG's nested SVM an L2 guest has, once, left the L1 kernel in a
+	// soft lockup while the machine was loaded (the runner reported it as TIMEOUT with the lockup line).
 	test('check --kernel-image debian:6.1 runs a slice of the suite inside and agrees with the model', () => {
 		const dir = tempDir('fkt-qemu-check-');
 		const out = join(dir, 'out');
 		const json = join(dir, 'report.json');
-		const r = runCli(['check', '--kernel-image', 'debian:6.1', '--accel', 'auto', '--out', out, '--cache', cache, '--family', 'perm.get', 'kvm.query', 'xsave.get', '--json', json], { timeoutMs: TWENTY_MINUTES });
+		const r = runCli(['check', '--kernel-image', 'debian:6.1', '--accel', 'auto', '--out', out, '--cache', cache, '--family', 'perm.get', 'kvm.query', '--json', json], { timeoutMs: TWENTY_MINUTES });
 		expect(r.code, r.out.split('\n').slice(-12).join('\n')).toBe(0);
 		expect(r.out).toMatch(/QEMU accelerator tcg \(/);
 		expect(r.out).toMatch(/^selftests library: debian:6\.1 \(for Linux 6\.1\.0-\d+-amd64\)$/m);
 		const report = runReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
 		expect([report.platform, report.backend, report.target]).toEqual(['host', 'svm', 'qemu-tcg']);
-		expect(report.cases.length).toBe(59);
-		expect(report.summary.PASS).toBeGreaterThan(50);
-		// Every case that does not pass is TCG's XSAVE quirk, listed with its reason.
-		for (const c of report.cases.filter((x) => x.status !== 'PASS')) {
-			expect([c.id, c.status, c.knownIssue?.id]).toEqual([c.id, 'XFAIL', 'tcg-xsave-marks-every-component-in-use']);
-		}
+		expect([report.cases.length, report.summary.PASS]).toEqual([43, 43]);
 		const logs = readdirSync(join(out, 'logs', 'qemu'));
 		expect(logs).toContain('boot-1.console.log');
 		expect(logs.filter((n) => n.endsWith('.data.log')).length).toBe(2);
