@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { evaluate, platformSchema, revision, toPlatform } from '../dist/model/index.js';
 import { buildSuite } from '../dist/enumerate/suite.js';
 import { parseKtap } from '../dist/ktap/parse.js';
+import { compareCase } from '../dist/compare/compare.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -45,19 +46,42 @@ while (performance.now() - t0 < 1500) {
 const perSecond = steps / ((performance.now() - t0) / 1000);
 report('step() throughput (whole suite, repeated)', perSecond / 1000, 'k step/s', 100, 'higher');
 
-// 3. Parsing a 100k-line KTAP log of our own format (observation lines and results).
-const ktapLines = ['TAP version 13', '1..33334'];
-for (let i = 1; i <= 33334; i++) {
-	ktapLines.push(`# fkt case.${i} 0 arch_prctl.get ret=0 value=0x602e7`, `# fkt case.${i} 1 vcpu.get_xsave2 ret=0 size=11008 xstate_bv=0x602e7`, `ok ${i} case.${i}`);
+// 3. Parsing a 100k-line KTAP log of our own format (observation lines and results) and comparing
+// every case with its expectations, as the runner does.
+const CASES = 33334;
+const ktapLines = ['TAP version 13', `1..${CASES}`];
+const expectedCases = new Map();
+for (let i = 1; i <= CASES; i++) {
+	const id = `case.${i}`;
+	ktapLines.push(`# fkt ${id} 0 arch_prctl.get ret=0 value=0x602e7`, `# fkt ${id} 1 vcpu.get_xsave2 ret=0 size=11008 xstate_bv=0x602e7`, `ok ${i} ${id}`);
+	const step = (index, op, expect) => ({ index, op, args: {}, expect, rule: 'r', summary: 's', citation: 'c' });
+	expectedCases.set(id, {
+		id,
+		family: 'bench',
+		title: 't',
+		origin: 'covering-array',
+		requires: [],
+		skip: null,
+		steps: [step(0, 'arch_prctl.get', { ret: '0', value: '0x602e7' }), step(1, 'vcpu.get_xsave2', { ret: '0', size: '11008', xstate_bv: 'bits:must=0x3,may=0x602e7' })],
+	});
 }
 const ktapLog = ktapLines.join('\n') + '\n';
+const scope = { platform: 'spr', revision: 'v6.12', backend: 'vmx', target: 'native' };
 const parses = [];
 for (let i = 0; i < 5; i++) {
 	const t = performance.now();
-	parseKtap(ktapLog);
+	const doc = parseKtap(ktapLog);
+	const byCase = new Map();
+	for (const o of doc.observations) byCase.set(o.caseId, [...(byCase.get(o.caseId) ?? []), o]);
+	let passed = 0;
+	for (const test of doc.tests) {
+		const run = { binary: 'fkt_bench_test', result: test, observations: byCase.get(test.name) ?? [], stopped: null, durationMs: null, log: [] };
+		if (compareCase(expectedCases.get(test.name), run, [], scope).status === 'PASS') passed++;
+	}
 	parses.push(performance.now() - t);
+	if (passed !== CASES) throw new Error(`bench log: ${passed} of ${CASES} cases passed`);
 }
-report(`KTAP parse, ${ktapLines.length} lines, median of 5`, median(parses), 'ms', 1000, 'lower');
+report(`KTAP parse + compare, ${ktapLines.length} lines, median of 5`, median(parses), 'ms', 1000, 'lower');
 
 // 4. Building the emitted suite against a prepared Debian 6.12 tree (prepared first, not timed).
 const cli = (...args) => {
