@@ -190,7 +190,11 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 
 	/** The QEMU target of --kernel-image, or undefined to run on this machine's kernel. */
 	const qemuTarget = async (o: RunCliOptions) => {
-		if (!o.kernelImage) return undefined;
+		if (!o.kernelImage) {
+			const stray = [o.accel !== 'auto' && '--accel', o.cpu && '--cpu', o.qemu && '--qemu'].filter(Boolean);
+			if (stray.length) throw new UsageError(`${stray.join(', ')} only apply with --kernel-image`);
+			return undefined;
+		}
 		const options = {
 			kernelImage: o.kernelImage,
 			accel: parseAccel(o.accel),

@@ -32,3 +32,8 @@ test.each([
 	const r = runCli(['run', '--out', dir, '--kernel-image', fakeBzImage(dir), option, value]);
 	expect([r.code, r.out.trim()]).toEqual([2, `fpu-kvm-testgen: error: ${message}`]);
 });
+
+test('QEMU options without --kernel-image are named, not ignored', () => {
+	const r = runCli(['run', '--out', tempDir(), '--accel', 'tcg', '--cpu', 'max']);
+	expect([r.code, r.out.trim()]).toEqual([2, 'fpu-kvm-testgen: error: --accel, --cpu only apply with --kernel-image']);
+});
