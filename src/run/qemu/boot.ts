@@ -97,7 +97,7 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 		'-nodefaults', '-no-reboot', '-display', 'none', '-monitor', 'none',
 		'-kernel', target.kernel.image,
 		'-initrd', initrd,
-		'-append', 'console=ttyS0 panic=-1 loglevel=4',
+		'-append', 'console=ttyS0 panic=-1 loglevel=5',
 		'-serial', `file:${consoleLog}`,
 		'-serial', 'stdio',
 	];
