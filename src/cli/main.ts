@@ -172,7 +172,7 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 			.option('--known-issues <file...>', 'known-issues YAML files, added to the shipped ones', [])
 			.option('--case-timeout <seconds>', 'stop a binary that prints no result for this long', '60')
 			.option('--timeout <seconds>', 'overall timeout', '3600')
-			.option('-j, --jobs <n>', 'test binaries run in parallel', '1')
+			.option('-j, --jobs <n>', 'test binaries run in parallel (on this machine; inside QEMU one after another)', '1')
 			.option('--shard <i/n>', 'run only the i-th of n shares of the cases (CI matrices)')
 			.option('--family <family...>', 'run only these case families (see list), e.g. perm.get kvm.query')
 			.option('--case <pattern...>', "run only the cases matching these ids, * for any run of characters, e.g. 'xcr0.*bit63*'")
