@@ -5,17 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { bzImageRelease, compareVersions, kvmModules, moduleDepends, resolveKernelImage } from '../../../src/run/qemu/kernel-image.js';
 import { tempDir } from '../../helpers.js';
-
-/** A file with just the parts of an x86 boot header that name the kernel version. */
-function fakeBzImage(version: string, magic = 'HdrS'): string {
-	const image = Buffer.alloc(0x4000);
-	image.write(magic, 0x202, 'latin1');
-	image.writeUInt16LE(0x3000 - 0x200, 0x20e);
-	image.write(`${version}\0`, 0x3000, 'latin1');
-	const path = join(tempDir('fkt-bz-'), 'bzImage');
-	writeFileSync(path, image);
-	return path;
-}
+import { fakeBzImage } from './fake-bzimage.js';
 
 /** A module file whose .modinfo strings say what it depends on. */
 function fakeModule(dir: string, file: string, depends: string): void {

@@ -1,25 +1,16 @@
 // run --kernel-image refuses what it cannot boot or run before starting QEMU: one line, exit 2.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runCli, tempDir } from '../../helpers.js';
+import { fakeBzImage } from './fake-bzimage.js';
 
-/** Just enough of an x86 boot header for the release to be read. */
-function fakeBzImage(dir: string): string {
-	const image = Buffer.alloc(0x4000);
-	image.write('HdrS', 0x202, 'latin1');
-	image.writeUInt16LE(0x3000 - 0x200, 0x20e);
-	image.write('6.12.0-fake (nobody@nowhere) #1\0', 0x3000, 'latin1');
-	const path = join(dir, 'bzImage');
-	writeFileSync(path, image);
-	return path;
-}
+const image = () => fakeBzImage('6.12.0-fake (nobody@nowhere) #1');
 
 test('a suite that was not built statically is named with the command that builds it', () => {
 	const dir = tempDir('fkt-qemu-cli-');
 	const out = join(dir, 'out');
 	expect(runCli(['generate', '--platform', 'tcg-max', '--kernel', 'v6.12', '--out', out]).code).toBe(0);
-	const r = runCli(['run', '--out', out, '--kernel-image', fakeBzImage(dir), '--accel', 'tcg', '--cache', join(dir, 'cache')]);
+	const r = runCli(['run', '--out', out, '--kernel-image', image(), '--accel', 'tcg', '--cache', join(dir, 'cache')]);
 	expect(r.code).toBe(2);
 	expect(r.out.trim().split('\n').pop()).toBe(`fpu-kvm-testgen: error: the suite in ${out} is not built statically: run 'fpu-kvm-testgen build --static --tree DIR --out ${out}'`);
 });
@@ -29,7 +20,7 @@ test.each([
 	['--smp', 'two', "bad --smp 'two': expected a whole number from 1 to 999999"],
 ])('%s %s is refused', (option, value, message) => {
 	const dir = tempDir('fkt-qemu-cli-');
-	const r = runCli(['run', '--out', dir, '--kernel-image', fakeBzImage(dir), option, value]);
+	const r = runCli(['run', '--out', dir, '--kernel-image', image(), option, value]);
 	expect([r.code, r.out.trim()]).toEqual([2, `fpu-kvm-testgen: error: ${message}`]);
 });
 
