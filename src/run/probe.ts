@@ -1,8 +1,9 @@
 // Builds (once) and runs our probe program, validates its report and keeps it in the cache where
 // `--platform host` finds it.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildProgram } from '../build/program.js';
 import { failureLine, runCommand } from '../command.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { InfrastructureError } from '../errors.js';
@@ -12,13 +13,9 @@ const SOURCE = fileURLToPath(new URL('../../templates/fkt_probe.c', import.meta.
 const MINUTE = 60_000;
 
 /** The probe program, built once; statically linked for a guest's initramfs. */
-export async function probeBinary(cacheDir: string, isStatic = false): Promise<string> {
+export function probeBinary(cacheDir: string, isStatic = false): Promise<string> {
 	const binary = join(cacheDir, isStatic ? 'fkt_probe-static' : 'fkt_probe');
-	if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
-	mkdirSync(cacheDir, { recursive: true });
-	const result = await runCommand(['gcc', '-O2', '-Wall', ...(isStatic ? ['-static'] : []), '-o', binary, SOURCE], { timeoutMs: MINUTE });
-	if (result.code !== 0) throw new InfrastructureError(`building the probe failed: ${failureLine(result.output) || 'gcc not found: apt-get install gcc'}`);
-	return binary;
+	return buildProgram({ source: SOURCE, binary, static: isStatic, what: 'the probe', warnings: ['-Wall'] });
 }
 
 export async function runProbe(cacheDir: string, reportPath: string): Promise<Probe> {

@@ -2,34 +2,19 @@
 // plan file and the test binaries, packed by our own cpio "newc" writer; and the host side of the
 // protocol the init speaks on the data channel.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { failureLine, runCommand } from '../../command.js';
-import { InfrastructureError, UsageError } from '../../errors.js';
+import { buildProgram } from '../../build/program.js';
+import { UsageError } from '../../errors.js';
 
 const SOURCE = fileURLToPath(new URL('../../../templates/fkt_guest_init.c', import.meta.url));
-const MINUTE = 60_000;
 const MIB = 1024 * 1024;
 
-/** Compiles the guest init statically into the cache, again only when the source is newer. */
-export async function buildGuestInit(cacheDir: string): Promise<string> {
-	const binary = join(cacheDir, 'fkt_guest_init');
-	if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(SOURCE).mtimeMs) return binary;
-	mkdirSync(cacheDir, { recursive: true });
-	// Built beside its final name and renamed: a parallel run never executes a half-linked file.
-	const temp = `${binary}.tmp-${process.pid}`;
-	const result = await runCommand(['gcc', '-static', '-O2', '-Wall', '-Wextra', '-o', temp, SOURCE], { timeoutMs: MINUTE });
-	if (result.code !== 0) {
-		rmSync(temp, { force: true });
-		const why = failureLine(result.output);
-		if (!why) throw new InfrastructureError('building the guest init failed: gcc not found: apt-get install gcc');
-		if (/cannot find -lc\b/.test(result.output)) throw new InfrastructureError(`building the guest init failed: ${why}; a static libc is needed: apt-get install libc6-dev`);
-		throw new InfrastructureError(`building the guest init failed: ${why}`);
-	}
-	renameSync(temp, binary);
-	return binary;
+/** The guest init, statically linked, built once into the cache. */
+export function buildGuestInit(cacheDir: string): Promise<string> {
+	return buildProgram({ source: SOURCE, binary: join(cacheDir, 'fkt_guest_init'), static: true, what: 'the guest init', warnings: ['-Wall', '-Wextra'] });
 }
 
 /**
