@@ -37,7 +37,6 @@ describe('kernel build from debian:6.12', () => {
 		expect(run.code, run.out.split('\n').slice(-8).join('\n')).toBe(0);
 		const report = runReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
 		expect([report.platform, report.revision, report.target, report.cases.length]).toEqual(['tcg-max', 'v6.12', 'qemu-tcg', 953]);
-		expect(report.summary.FAIL + report.summary.ERROR + report.summary.CRASH + report.summary.TIMEOUT + report.summary.XPASS).toBe(0);
-		expect(report.summary.PASS).toBeGreaterThan(500);
+		expect(report.summary).toEqual({ PASS: 610, FAIL: 0, SKIP: 323, XFAIL: 20, XPASS: 0, TIMEOUT: 0, CRASH: 0, ERROR: 0 });
 	}, TWO_HOURS);
 });
