@@ -1,9 +1,12 @@
-// Observed versus expected, step by step: one CaseResult per expected case.
-import type { ExpectedCase } from '../emit/expected-schema.js';
+// Observed versus expected, step by step: one CaseResult per expected case. Where known deviations
+// are in scope, the model is evaluated again with them applied; the case is XFAIL only when every
+// observation is what that deviated model predicts, and XPASS when a prediction did not come true.
+import type { ExpectedCase, ExpectedDocument, ExpectedStep } from '../emit/expected-schema.js';
 import type { KtapTest, Observation } from '../ktap/parse.js';
-import { matches } from '../model/index.js';
-import { findKnownIssue, type IssueScope, type KnownIssue } from './known-issues.js';
-import type { CaseResult, CaseStatus, StepDifference } from './result.js';
+import { evaluate, matches, platformSchema, revision, toPlatform, type Op, type Outcome, type Platform, type Revision } from '../model/index.js';
+import { quirksOf } from './deviations.js';
+import { predictingIssues, type IssueScope, type KnownIssue, type PredictingIssue } from './known-issues.js';
+import type { CaseResult, CaseStatus, KnownIssueRef, StepDifference } from './result.js';
 
 /** What running one case produced. */
 export interface CaseRun {
@@ -17,21 +20,68 @@ export interface CaseRun {
 	readonly log: readonly string[];
 }
 
+/** What a comparison needs besides the case: the model inputs and the known issues of this run. */
+export interface CompareContext {
+	readonly platform: Platform;
+	readonly rev: Revision;
+	readonly issues: readonly KnownIssue[];
+	readonly scope: IssueScope;
+}
+
+export function compareContext(expected: ExpectedDocument, issues: readonly KnownIssue[], scope: IssueScope): CompareContext {
+	const rev = revision(expected.revision.id as Parameters<typeof revision>[0]);
+	return { platform: toPlatform(platformSchema.parse(expected.platform.profile)), rev, issues, scope };
+}
+
+const observedField = (observations: readonly Observation[], step: number, field: string) => observations.find((o) => o.step === step)?.fields[field] ?? null;
+
+function differenceAt(step: ExpectedStep, field: string, matcher: string, observed: string | null): StepDifference {
+	return { step: step.index, op: step.op, field, expected: matcher, observed, rule: step.rule, citation: step.citation };
+}
+
+/** Every (step, field) whose observation does not satisfy the expectation, in step order. */
+function differences(steps: readonly ExpectedStep[], expectations: readonly Outcome[], observations: readonly Observation[]): StepDifference[] {
+	return steps.flatMap((step, i) =>
+		Object.entries(expectations[i]!).flatMap(([field, matcher]) => {
+			const observed = observedField(observations, step.index, field);
+			return observed !== null && matches(matcher, observed) ? [] : [differenceAt(step, field, matcher, observed)];
+		}),
+	);
+}
+
 /** The first step whose observation does not match the expectation. */
 export function firstDifference(expected: ExpectedCase, observations: readonly Observation[]): StepDifference | null {
-	for (const step of expected.steps) {
-		const seen = observations.find((o) => o.step === step.index);
-		for (const [field, matcher] of Object.entries(step.expect)) {
-			const observed = seen?.fields[field] ?? null;
-			if (observed === null || !matches(matcher, observed)) {
-				return { step: step.index, op: step.op, field, expected: matcher, observed, rule: step.rule, citation: step.citation };
-			}
-		}
-	}
-	return null;
+	return differences(expected.steps, expected.steps.map((s) => s.expect), observations)[0] ?? null;
+}
+
+const sameOutcome = (a: Outcome, b: Outcome) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The deviated model's outcomes, and for every step which deviations make it differ from the contract. */
+interface Prediction {
+	readonly outcomes: readonly Outcome[];
+	/** Per step: entry ids whose deviation alone changes that step (empty: unchanged). */
+	readonly causes: readonly (readonly string[])[];
+	/** Steps the deviations leave unchanged together although one of them alone would change it. */
+	readonly cancelled: readonly { readonly step: number; readonly ids: readonly string[] }[];
+}
+
+function predict(expected: ExpectedCase, entries: readonly PredictingIssue[], ctx: CompareContext): Prediction | null {
+	if (!entries.length) return null;
+	const ops = expected.steps.map((s) => ({ op: s.op, ...s.args }) as unknown as Op);
+	const run = (with_: readonly PredictingIssue[]) => evaluate(ops, ctx.platform, ctx.rev, quirksOf(with_)).results.map((r) => r.outcome);
+	const contract = evaluate(ops, ctx.platform, ctx.rev).results.map((r) => r.outcome);
+	const together = run(entries);
+	const alone = entries.length === 1 ? [together] : entries.map((e) => run([e]));
+	// Where the deviations change nothing the expectation stands as written in expected.json.
+	const outcomes = expected.steps.map((s, i) => (sameOutcome(together[i]!, contract[i]!) ? s.expect : together[i]!));
+	const causes = expected.steps.map((_, i) => entries.filter((_, e) => !sameOutcome(alone[e]![i]!, contract[i]!)).map((e) => e.id));
+	const cancelled = expected.steps.flatMap((s, i) => (sameOutcome(together[i]!, contract[i]!) && causes[i]!.length ? [{ step: s.index, ids: causes[i]! }] : []));
+	return { outcomes, causes, cancelled };
 }
 
 const KILLED = /killed by signal (\d+)/;
+
+const issueRef = (issue: KnownIssue): KnownIssueRef => ({ id: issue.id, reason: issue.reason, ...(issue.url ? { url: issue.url } : {}) });
 
 /** A case a skip entry of the known issues keeps from running. */
 export function skippedByIssue(expected: ExpectedCase, binary: string, issue: KnownIssue): CaseResult {
@@ -42,33 +92,75 @@ export function skippedByIssue(expected: ExpectedCase, binary: string, issue: Kn
 		status: 'SKIP',
 		reason: `not run here: ${issue.reason}`,
 		difference: null,
-		knownIssue: { id: issue.id, reason: issue.reason, ...(issue.url ? { url: issue.url } : {}) },
+		differences: [],
+		knownIssue: issueRef(issue),
+		note: null,
 		durationMs: null,
 		log: [],
 	};
 }
 
-export function compareCase(expected: ExpectedCase, run: CaseRun, issues: readonly KnownIssue[], scope: IssueScope): CaseResult {
+export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareContext): CaseResult {
 	const base = { id: expected.id, family: expected.family, binary: run.binary, durationMs: run.durationMs, log: run.log };
-	const result = (status: CaseStatus, reason: string | null, difference: StepDifference | null = null, issue: KnownIssue | null = null): CaseResult => ({
+	const result = (status: CaseStatus, reason: string | null, extra: Partial<Pick<CaseResult, 'difference' | 'differences' | 'knownIssue' | 'note'>> = {}): CaseResult => ({
 		...base,
 		status,
 		reason,
-		difference,
-		knownIssue: issue ? { id: issue.id, reason: issue.reason, ...(issue.url ? { url: issue.url } : {}) } : null,
+		difference: null,
+		differences: [],
+		knownIssue: null,
+		note: null,
+		...extra,
 	});
 	if (expected.skip) return result('SKIP', expected.skip);
 	if (run.result?.status === 'skip') return result('SKIP', run.result.directive?.reason || 'skipped');
 	// A case stopped before its first step (or never run) has no difference worth showing.
-	if (run.stopped) return result(run.stopped.status, run.stopped.reason, run.observations.length ? firstDifference(expected, run.observations) : null);
+	if (run.stopped) return result(run.stopped.status, run.stopped.reason, { difference: run.observations.length ? firstDifference(expected, run.observations) : null });
 	if (!run.result) return result('ERROR', 'the test binary printed no result for this case');
 	const killed = run.result.diagnostics.map((d) => KILLED.exec(d)).find(Boolean);
-	if (killed) return result('CRASH', `the case's child process was killed by signal ${killed[1]}`, firstDifference(expected, run.observations));
-	const difference = firstDifference(expected, run.observations);
-	if (!difference && run.result.status !== 'pass') {
-		return result('ERROR', `every step matched, but the binary reported the case as ${run.result.status}`);
+	if (killed) return result('CRASH', `the case's child process was killed by signal ${killed[1]}`, { difference: firstDifference(expected, run.observations) });
+
+	const fromModel = firstDifference(expected, run.observations);
+	const entries = predictingIssues(ctx.issues, ctx.scope, expected.id);
+	const prediction = predict(expected, entries, ctx);
+	const fromPrediction = prediction ? (differences(expected.steps, prediction.outcomes, run.observations)[0] ?? null) : fromModel;
+	const note = prediction?.cancelled.length
+		? `deviations cancel out: ${prediction.cancelled.map((c) => `step ${c.step} (${c.ids.join(', ')})`).join('; ')}; the case matches only because of that`
+		: null;
+	const explain = (d: StepDifference): StepDifference => {
+		if (!prediction) return d;
+		const i = expected.steps.findIndex((s) => s.index === d.step);
+		const predicted = prediction.outcomes[i]![d.field];
+		const causes = prediction.causes[i]!;
+		return predicted !== undefined && predicted !== d.expected ? { ...d, predicted, deviations: causes } : d;
+	};
+	const byId = (id: string | undefined) => entries.find((e) => e.id === id);
+
+	if (!fromModel && !fromPrediction) {
+		if (run.result.status !== 'pass') return result('ERROR', `every step matched, but the binary reported the case as ${run.result.status}`);
+		return result('PASS', null, { note });
 	}
-	const issue = findKnownIssue(issues, scope, expected.id, difference);
-	if (difference) return issue ? result('XFAIL', issue.reason, difference, issue) : result('FAIL', null, difference);
-	return issue ? result('XPASS', `listed as known issue ${issue.id} but matches the model`, null, issue) : result('PASS', null);
+	if (!fromModel) {
+		// The kernel did what the model says where a deviation said it would not.
+		const d = explain(differences(expected.steps, prediction!.outcomes, run.observations)[0]!);
+		const issue = byId(prediction!.causes[expected.steps.findIndex((s) => s.index === d.step)]![0]) ?? entries[0]!;
+		const stepText = `step ${d.step} ${d.op}: ${d.field}`;
+		return result('XPASS', `known issue ${issue.id} predicted ${stepText} ${d.expected}, observed ${d.observed ?? 'nothing'}, which matches the model`, {
+			knownIssue: issueRef(issue),
+			note,
+		});
+	}
+	if (!fromPrediction) {
+		const all = differences(expected.steps, expected.steps.map((s) => s.expect), run.observations).map(explain);
+		const issue = byId(all.find((d) => d.deviations?.length)?.deviations?.[0]) ?? entries[0]!;
+		return result('XFAIL', issue.reason, { difference: all[0]!, differences: all, knownIssue: issueRef(issue), note });
+	}
+	// Some observation is neither the model's nor the deviations' prediction.
+	const unexplained = differences(expected.steps, expected.steps.map((s) => s.expect), run.observations)
+		.map(explain)
+		.find((d) => d.predicted === undefined || d.observed === null || !matches(d.predicted, d.observed));
+	// Otherwise every model difference was predicted, but a step the deviations changed kept the model's value.
+	const step = expected.steps.find((s) => s.index === fromPrediction.step)!;
+	const modelSide = { ...fromPrediction, expected: step.expect[fromPrediction.field] ?? '(nothing)' };
+	return result('FAIL', null, { difference: unexplained ?? explain(modelSide), note });
 }

@@ -1,39 +1,57 @@
-// Known issues: deviations of a kernel or platform from the model, listed with a reason and kept
-// apart from the expectations. A FAIL they cover becomes XFAIL; a listed case that passes is XPASS.
+// Known issues: deviations of a kernel or platform from the model, kept apart from the expectations.
+// Each entry names where it applies and how the platform deviates: a mechanism the model evaluates
+// with the deviation applied, or the value one operation's field takes. The compare stage turns that
+// into a prediction per step; a case is XFAIL only when what it observed is exactly what the in-scope
+// entries predict. An entry with action skip keeps cases with one of its operations from running.
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { ExpectedCase } from '../emit/expected-schema.js';
-import type { StepDifference } from './result.js';
+import type { CaseResult } from './result.js';
+import { MECHANISMS, mechanismOps, type MechanismId } from './deviations.js';
 
 const list = z.array(z.string().min(1)).min(1);
 
 export const TARGETS = ['native', 'qemu-kvm', 'qemu-tcg'] as const;
 export type Target = (typeof TARGETS)[number];
 
-export const knownIssueSchema = z
+const scopeShape = {
+	id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+	/** Only cases whose id matches one of these (* for any run of characters); absent: every case. */
+	cases: list.optional(),
+	/** Scope: absent means any. */
+	platform: list.optional(),
+	revision: list.optional(),
+	backend: list.optional(),
+	/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (emulation quirks). */
+	target: z.array(z.enum(TARGETS)).min(1).optional(),
+	reason: z.string().min(10),
+	url: z
+		.string()
+		.url()
+		.regex(/^https?:\/\//, 'must be an http(s) address')
+		.optional(),
+};
+
+const mechanismIds = Object.keys(MECHANISMS) as [MechanismId, ...MechanismId[]];
+
+const mechanismEntry = z.object({ ...scopeShape, mechanism: z.enum(mechanismIds) }).strict();
+const outcomeEntry = z
 	.object({
-		id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
-		/** Case ids, with * matching any run of characters. */
-		cases: list,
-		/** Only when the first difference is at one of these operations (and fields); with action skip: cases that have a step with one of them. */
-		ops: list.optional(),
-		fields: list.optional(),
-		/** Scope: absent means any. */
-		platform: list.optional(),
-		revision: list.optional(),
-		backend: list.optional(),
-		/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (emulation quirks). */
-		target: z.array(z.enum(TARGETS)).min(1).optional(),
-		/** xfail (default): a failure it covers is expected; skip: such cases are not run at all (they hang or damage the target). */
-		action: z.enum(['xfail', 'skip']).default('xfail'),
-		reason: z.string().min(10),
-		url: z.string().url().optional(),
+		...scopeShape,
+		/** The value a field of one operation's outcome takes on this platform, in whatever state. */
+		outcome: z.object({ op: z.string().min(1), field: z.string().min(1), value: z.string().min(1) }).strict(),
 	})
 	.strict();
+const skipEntry = z.object({ ...scopeShape, action: z.literal('skip'), ops: list }).strict();
 
+export const knownIssueSchema = z.union([mechanismEntry, outcomeEntry, skipEntry]);
 export const knownIssuesFileSchema = z.object({ issues: z.array(knownIssueSchema) }).strict();
 
 export type KnownIssue = z.infer<typeof knownIssueSchema>;
+export type SkipIssue = z.infer<typeof skipEntry>;
+export type PredictingIssue = Exclude<KnownIssue, SkipIssue>;
+
+export const isSkip = (i: KnownIssue): i is SkipIssue => 'action' in i;
 
 export interface IssueScope {
 	readonly platform: string;
@@ -55,12 +73,41 @@ export function parseKnownIssues(text: string, source: string): KnownIssue[] {
 		const issue = parsed.error.issues[0]!;
 		throw new Error(`${source} is malformed: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
 	}
-	const ids = new Set<string>();
-	for (const i of parsed.data.issues) {
-		if (ids.has(i.id)) throw new Error(`${source} lists known issue ${i.id} twice`);
-		ids.add(i.id);
-	}
 	return parsed.data.issues;
+}
+
+/** The operations at which an entry acts: where its prediction enters the model. */
+function actsAt(issue: PredictingIssue): readonly string[] {
+	return 'mechanism' in issue ? mechanismOps(issue.mechanism) : [issue.outcome.op];
+}
+
+const overlap = (a: readonly string[] | undefined, b: readonly string[] | undefined) => !a || !b || a.some((x) => b.includes(x));
+
+/** Whether some run could have both entries in scope (case patterns are not compared). */
+function scopesOverlap(a: KnownIssue, b: KnownIssue): boolean {
+	return overlap(a.platform, b.platform) && overlap(a.revision, b.revision) && overlap(a.backend, b.backend) && overlap(a.target, b.target);
+}
+
+/**
+ * Every id once, and no two predicting entries that could be in scope together acting at the same
+ * operation: one difference would then have two explanations. Throws naming the pair.
+ */
+export function checkKnownIssues(issues: readonly { readonly issue: KnownIssue; readonly source: string }[]): void {
+	const seen = new Map<string, string>();
+	for (const { issue, source } of issues) {
+		const first = seen.get(issue.id);
+		if (first) throw new Error(`known issue ${issue.id} in ${source} reuses the id of one in ${first}`);
+		seen.set(issue.id, source);
+	}
+	const predicting = issues.filter((i): i is { issue: PredictingIssue; source: string } => !isSkip(i.issue));
+	predicting.forEach((a, i) => {
+		for (const b of predicting.slice(i + 1)) {
+			const shared = actsAt(a.issue).find((op) => actsAt(b.issue).includes(op));
+			if (shared && scopesOverlap(a.issue, b.issue)) {
+				throw new Error(`known issues ${a.issue.id} (${a.source}) and ${b.issue.id} (${b.source}) both predict ${shared} in an overlapping scope`);
+			}
+		}
+	});
 }
 
 /** A case-id pattern: * matches any run of characters. */
@@ -69,45 +116,33 @@ export function globMatches(pattern: string, id: string): boolean {
 	return regex.test(id);
 }
 
-function inScope(issue: KnownIssue, scope: IssueScope): boolean {
+export function inScope(issue: KnownIssue, scope: IssueScope): boolean {
 	const within = (values: readonly string[] | undefined, value: string) => !values || values.includes(value);
 	return within(issue.platform, scope.platform) && within(issue.revision, scope.revision) && within(issue.backend, scope.backend) && within(issue.target, scope.target);
 }
 
-/**
- * The issue that covers this case, if any. For a failing case the issue must also cover its first
- * difference. For a passing case only an issue that names the case exactly (no *) counts: it says
- * that case fails, so a pass is news (XPASS); a pattern covers failures wherever they happen.
- */
-export function findKnownIssue(
-	issues: readonly KnownIssue[],
-	scope: IssueScope,
-	caseId: string,
-	difference: StepDifference | null,
-): KnownIssue | null {
+const coversCase = (issue: KnownIssue, caseId: string) => !issue.cases || issue.cases.some((p) => globMatches(p, caseId));
+
+/** The predicting entries in scope for this case. */
+export function predictingIssues(issues: readonly KnownIssue[], scope: IssueScope, caseId: string): PredictingIssue[] {
+	return issues.filter((i): i is PredictingIssue => !isSkip(i) && inScope(i, scope) && coversCase(i, caseId));
+}
+
+/** The skip entry that keeps this case from running here, if any. */
+export function findSkippingIssue(issues: readonly KnownIssue[], scope: IssueScope, expected: ExpectedCase): SkipIssue | null {
 	return (
 		issues.find(
-			(i) =>
-				i.action === 'xfail' &&
-				inScope(i, scope) &&
-				(difference
-					? i.cases.some((p) => globMatches(p, caseId)) &&
-						(!i.ops || i.ops.includes(difference.op)) &&
-						(!i.fields || i.fields.includes(difference.field))
-					: i.cases.includes(caseId)),
+			(i): i is SkipIssue => isSkip(i) && inScope(i, scope) && coversCase(i, expected.id) && expected.steps.some((s) => i.ops.includes(s.op)),
 		) ?? null
 	);
 }
 
-/** The skip entry that keeps this case from running here, if any. */
-export function findSkippingIssue(issues: readonly KnownIssue[], scope: IssueScope, expected: ExpectedCase): KnownIssue | null {
-	return (
-		issues.find(
-			(i) =>
-				i.action === 'skip' &&
-				inScope(i, scope) &&
-				i.cases.some((p) => globMatches(p, expected.id)) &&
-				(!i.ops || expected.steps.some((s) => i.ops!.includes(s.op))),
-		) ?? null
-	);
+/** The entries in scope for this run that explained no case and kept none from running. */
+export function staleIssues(issues: readonly KnownIssue[], scope: IssueScope, results: readonly CaseResult[]): string[] {
+	const used = new Set<string>();
+	for (const r of results) {
+		if (r.knownIssue) used.add(r.knownIssue.id);
+		for (const d of r.differences) for (const id of d.deviations ?? []) used.add(id);
+	}
+	return issues.filter((i) => inScope(i, scope) && !used.has(i.id)).map((i) => i.id);
 }

@@ -17,6 +17,10 @@ export interface StepDifference {
 	readonly observed: string | null;
 	readonly rule: string;
 	readonly citation: string;
+	/** What the known deviations in scope predict here, when that is not what the model expects. */
+	readonly predicted?: string;
+	/** The known deviations whose mechanism makes the prediction differ from the model. */
+	readonly deviations?: readonly string[];
 }
 
 export interface KnownIssueRef {
@@ -34,7 +38,11 @@ export interface CaseResult {
 	/** Why: the skip reason, the signal, the error, or the known issue's reason. */
 	readonly reason: string | null;
 	readonly difference: StepDifference | null;
+	/** XFAIL: every difference from the model, each with what the deviations predicted. */
+	readonly differences: readonly StepDifference[];
 	readonly knownIssue: KnownIssueRef | null;
+	/** Something the reader must know although the status is right, e.g. deviations that cancel out. */
+	readonly note: string | null;
 	readonly durationMs: number | null;
 	/** This case's lines of output (observations and diagnostics), for logs and reports. */
 	readonly log: readonly string[];
@@ -51,6 +59,8 @@ export interface RunReport {
 	readonly summary: Readonly<Record<CaseStatus, number>>;
 	/** Kernel health findings (new WARN/BUG lines, taint changes) with the cases that were running. */
 	readonly health: readonly { readonly finding: string; readonly cases: readonly string[] }[];
+	/** Known issues in scope that explained nothing in this run. */
+	readonly staleKnownIssues: readonly string[];
 	readonly exitCode: 0 | 1;
 }
 

@@ -1,5 +1,6 @@
 // The format of expected.json and manifest.json. The JSON Schema in schema/ is generated from these.
 import { z } from 'zod';
+import { platformSchema } from '../model/platform.js';
 
 const matcher = z.string().describe('literal value, "*" (unspecified), or "bits:must=0xM,may=0xN"');
 
@@ -52,6 +53,8 @@ export const expectedDocumentSchema = z
 				backend: z.string(),
 				userMax: z.string(),
 				kvmSupportedXcr0: z.string(),
+				/** The whole profile, so the run stage can evaluate the model with known deviations applied. */
+				profile: platformSchema,
 			})
 			.strict(),
 		revision: z.object({ id: z.string(), description: z.string(), behaviours: z.array(behaviourSchema) }).strict(),

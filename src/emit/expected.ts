@@ -1,6 +1,6 @@
 // The model's verdict on every step of every case, for one platform and revision.
 import { allBehaviours, evaluate, hex, kvmSupportedXcr0, rule, type Op, type Platform, type Revision } from '../model/index.js';
-import { REQUIREMENTS, platformOffers, type TestCase } from '../enumerate/case.js';
+import { REQUIREMENTS, platformOffers, type Requirement, type TestCase } from '../enumerate/case.js';
 import type { Suite } from '../enumerate/suite.js';
 import type { ExpectedCase, ExpectedDocument, ExpectedStep, Manifest } from './expected-schema.js';
 
@@ -20,8 +20,11 @@ export function opArgs(op: Op): ExpectedStep['args'] {
 	return args as ExpectedStep['args'];
 }
 
+/** How a skip reason names what is missing: AMX and XFD are what KVM offers guests. */
+const REQUIREMENT_NAMES: Record<Requirement, string> = { amx: 'AMX in KVM', xfd: 'XFD in KVM', vmx: 'vmx', guest: 'guest', 'cpu-hotplug': 'cpu-hotplug' };
+
 export function skipReason(c: TestCase, platform: Platform): string | null {
-	const missing = c.requires.filter((r) => !platformOffers(platform, r));
+	const missing = c.requires.filter((r) => !platformOffers(platform, r)).map((r) => REQUIREMENT_NAMES[r]);
 	return missing.length ? `platform ${platform.id} lacks ${missing.join(', ')}` : null;
 }
 
@@ -57,6 +60,7 @@ export function expectedDocument(request: GenerateRequest, suite: Suite): Expect
 			backend: platform.backend,
 			userMax: hex(platform.userMax),
 			kvmSupportedXcr0: hex(kvmSupportedXcr0(platform, rev)),
+			profile: platform.profile,
 		},
 		revision: {
 			id: rev.id,

@@ -23,13 +23,13 @@ export interface BuildContext {
 	readonly rev: Revision;
 }
 
-/** The requirements a platform profile satisfies. */
+/** The requirements a platform profile satisfies: AMX and XFD as KVM offers them to guests. */
 export function platformOffers(platform: Platform, requirement: Requirement): boolean {
 	switch (requirement) {
 		case 'amx':
-			return platform.hasAmx;
+			return platform.kvm.amx;
 		case 'xfd':
-			return platform.hasXfd;
+			return platform.kvm.xfd;
 		case 'vmx':
 			return platform.backend === 'vmx';
 		case 'guest':

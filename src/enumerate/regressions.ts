@@ -1,5 +1,5 @@
 // One fixed row for every bug in kernel-contract.md §4, built from the "observable that catches it" column.
-import { FPSSE, XTILE, YMM, hex, kvmSupportedXcr0, type Op } from '../model/index.js';
+import { FPSSE, XTILE, YMM, hex, kvmSupportedXcr0, markLibraryVcpus, type Op } from '../model/index.js';
 import type { BuildContext, Requirement, TestCase } from './case.js';
 import { requirementsOf } from './case.js';
 import {
@@ -175,7 +175,7 @@ const REGRESSIONS: readonly Regression[] = [
 
 export function regressionCases(ctx: BuildContext): TestCase[] {
 	return REGRESSIONS.map((r) => {
-		const steps = r.steps(ctx);
+		const steps = markLibraryVcpus(r.steps(ctx));
 		return {
 			id: `regression.${r.name}`,
 			family: 'regression',

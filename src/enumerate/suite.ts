@@ -1,5 +1,5 @@
 // Turns the model into the suite: covering arrays per family, transition tours, regression rows.
-import type { Platform, Revision } from '../model/index.js';
+import { markLibraryVcpus, type Platform, type Revision } from '../model/index.js';
 import { buildCoveringArray, type Constraint, type CoverageSpec } from './covering-array.js';
 import { requirementsOf, type BuildContext, type TestCase } from './case.js';
 import { caseId, type Family, type Values } from './family.js';
@@ -90,7 +90,7 @@ function familySuite(family: Family, request: SuiteRequest, ctx: BuildContext): 
 		const id = caseId(family, values);
 		if (seen.has(id)) continue;
 		seen.add(id);
-		const steps = family.build(values, ctx);
+		const steps = markLibraryVcpus(family.build(values, ctx));
 		cases.push({
 			id,
 			family: family.id,

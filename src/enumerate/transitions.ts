@@ -1,6 +1,6 @@
 // Transition-edge coverage of the sequence state machine: the model's state is projected onto a
 // small abstract state; every transition reachable from the initial state is exercised at least once.
-import { ModelError, XTILE, XTILEDATA, step, initialState, type ModelState, type Op } from '../model/index.js';
+import { ModelError, XTILE, XTILEDATA, markLibraryVcpus, step, initialState, type ModelState, type Op } from '../model/index.js';
 import type { BuildContext, TestCase } from './case.js';
 import { requirementsOf } from './case.js';
 import { TILEDATA, createVcpu, enableAllInGuest, getGuestPerm, getMsr, getXcrs, getXsave2, requestGuestPerm, setCpuid, setMsr } from './families/steps.js';
@@ -166,6 +166,6 @@ function tourCase(n: number, macroNames: readonly string[], ctx: BuildContext): 
 		title: macroNames.join(' -> '),
 		origin: 'transition',
 		requires: requirementsOf(steps, []),
-		steps,
+		steps: markLibraryVcpus(steps),
 	};
 }

@@ -7,6 +7,7 @@ export * from './outcome.js';
 export * from './ops.js';
 export * from './state.js';
 export * from './kvm-caps.js';
-export { step, ModelError, type StepResult } from './step.js';
+export { step, ModelError, type Quirks, type StepResult } from './step.js';
+export type { StepContext } from './step-types.js';
 export { evaluate, type Evaluated } from './evaluate.js';
 export * from './probe.js';

@@ -11,10 +11,10 @@ import {
 	standardSize,
 } from './xfeatures.js';
 
-/** KVM's supported_xcr0: host XCR0 AND KVM_SUPPORTED_XCR0 (§1.1). */
+/** KVM's supported_xcr0: what KVM offers on this host, within the revision's KVM_SUPPORTED_XCR0 (§1.1). */
 export function kvmSupportedXcr0(platform: Platform, rev: Revision): bigint {
 	const kvmMask = has(rev, 'kvm-amx-support') ? KVM_SUPPORTED_XCR0_AMX : KVM_SUPPORTED_XCR0_NO_AMX;
-	return platform.kvmXcr0Ceiling & kvmMask;
+	return platform.kvm.xcr0 & kvmMask;
 }
 
 /** The XCR0 bitmap KVM_GET_SUPPORTED_CPUID and KVM_CAP_XSAVE2 report to this process (§2.3, §2.5). */
@@ -33,9 +33,9 @@ export function xsave2CapSize(platform: Platform, rev: Revision, proc: ProcessSt
 	return Math.max(4096, standardSize(permittedXcr0(platform, rev, proc), platform.layout));
 }
 
-/** KVM reports XFD (0xD.1 EAX[4], 0xD.i ECX[2]) only on 64-bit hosts with XFD and AMX-aware KVM (§1.1, §2.5). */
+/** KVM reports XFD (0xD.1 EAX[4], 0xD.i ECX[2]) only where it offers XFD and is AMX-aware (§1.1, §2.5). */
 export function kvmHasXfd(platform: Platform, rev: Revision): boolean {
-	return platform.hasXfd && has(rev, 'kvm-amx-support');
+	return platform.kvm.xfd && has(rev, 'kvm-amx-support');
 }
 
 /** Components whose IA32_XFD bit the host CPU accepts (CPUID.(0DH,i).ECX[2]); only XTILEDATA today (§3.3). */

@@ -38,7 +38,8 @@ export type Op =
 	| { readonly op: 'kvm.check_extension'; readonly cap: 'KVM_CAP_XSAVE2' }
 	| { readonly op: 'kvm.get_device_attr'; readonly group: number; readonly attr: number; readonly pointer: Pointer }
 	| { readonly op: 'kvm.get_supported_cpuid' }
-	| { readonly op: 'vm.create_vcpu' }
+	/** library: vm_create_with_one_vcpu(), which also sets the CPUID (guest code needs its memory and IDT). */
+	| { readonly op: 'vm.create_vcpu'; readonly library?: true }
 	| { readonly op: 'vcpu.set_cpuid2'; readonly variant: CpuidVariant }
 	| { readonly op: 'vcpu.get_xcrs'; readonly save?: boolean }
 	| { readonly op: 'vcpu.set_xcrs'; readonly xcr0: string | 'saved'; readonly index: number; readonly nr_xcrs: number; readonly flags: number }
@@ -54,3 +55,17 @@ export type Op =
 	| { readonly op: 'guest.wrmsr'; readonly msr: XfdMsr; readonly value: string }
 	| { readonly op: 'guest.tile_load' }
 	| { readonly op: 'guest.cr0_ts_nm' };
+
+/**
+ * Marks each vm.create_vcpu followed by guest code before the next one: the emitted C creates that
+ * vCPU with the selftests library (memory, page tables, IDT), which also sets its CPUID.
+ */
+export function markLibraryVcpus(steps: readonly Op[]): Op[] {
+	const library = new Set<number>();
+	let create = -1;
+	steps.forEach((s, i) => {
+		if (s.op === 'vm.create_vcpu') create = i;
+		if (s.op.startsWith('guest.') && create >= 0) library.add(create);
+	});
+	return steps.map((s, i) => (s.op === 'vm.create_vcpu' && library.has(i) ? { op: 'vm.create_vcpu', library: true } : s));
+}

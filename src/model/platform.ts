@@ -1,7 +1,10 @@
-// Platform profiles: what the CPU and the host kernel's KVM offer (kernel-contract.md §1.1).
+// Platform profiles, in two halves (kernel-contract.md §1.1): what the CPU and the host kernel's
+// x86/fpu offer (prctls, permissions, fpstate sizes), and what KVM offers its guests (supported XCR0,
+// XFD and AMX in KVM_GET_SUPPORTED_CPUID, the XFD MSRs). On mainline VMX/SVM hardware the second
+// follows from the first; other backends (PVM) offer less, so a profile or the probe may state it.
 // Profiles are data files validated here; users may add their own.
 import { z } from 'zod';
-import { DYNAMIC, FPSSE, INTEL_LAYOUT, MPX, USER_SUPPORTED, XTILE, parseHex, standardSize, type XsaveLayout } from './xfeatures.js';
+import { DYNAMIC, FPSSE, INTEL_LAYOUT, KVM_SUPPORTED_XCR0_AMX, MPX, USER_SUPPORTED, XTILE, parseHex, standardSize, type XsaveLayout } from './xfeatures.js';
 
 const HEX_MASK = /^0x[0-9a-fA-F]{1,16}$/;
 const hexMask = z.string().regex(HEX_MASK, 'must be a hex mask like 0x602e7');
@@ -32,6 +35,25 @@ export const platformSchema = z
 				backend: z.enum(['vmx', 'svm', 'pvm', 'other']),
 				/** Whether KVM keeps MPX in supported_xcr0 (VMX with MPX controls only; SVM drops it). */
 				mpx: z.boolean(),
+				/**
+				 * What KVM offers guests, where it is not what a mainline KVM derives from the CPU (a
+				 * probed host, another backend). Absent: derived by the mainline rule (toPlatform).
+				 */
+				offer: z
+					.object({
+						/** kvm_caps.supported_xcr0: KVM_X86_XCOMP_GUEST_SUPP, or KVM_GET_SUPPORTED_CPUID 0xD.0 where that is missing. */
+						xcr0: hexMask,
+						/** KVM_GET_SUPPORTED_CPUID 0xD.1 EAX[4]. */
+						xfd: z.boolean(),
+						/** KVM_GET_SUPPORTED_CPUID 7.0 EDX[24]. */
+						amx: z.boolean(),
+						/** KVM_GET_SUPPORTED_CPUID 1.ECX[26]. */
+						xsave: z.boolean(),
+						/** IA32_XFD and IA32_XFD_ERR in KVM_GET_MSR_INDEX_LIST. */
+						xfdMsrs: z.boolean(),
+					})
+					.strict()
+					.optional(),
 			})
 			.strict(),
 	})
@@ -54,12 +76,23 @@ export const platformSchema = z
 		if (p.kvm.mpx && (xcr0 & MPX) !== MPX) {
 			ctx.addIssue({ code: 'custom', path: ['kvm', 'mpx'], message: 'kvm.mpx needs both MPX bits in cpu.xcr0' });
 		}
+		const offer = p.kvm.offer;
+		if (!offer || !HEX_MASK.test(offer.xcr0)) return;
+		const offered = BigInt(offer.xcr0);
+		// KVM can only offer what the host kernel enabled (supported_xcr0 = host XCR0 & ..., x86.c:9334).
+		if (offered & ~xcr0) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xcr0'], message: 'must be within cpu.xcr0' });
+		if (offered !== 0n && (offered & FPSSE) !== FPSSE) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xcr0'], message: 'must include x87 and SSE (0x3)' });
+		if (((offered & MPX) !== 0n) !== p.kvm.mpx) ctx.addIssue({ code: 'custom', path: ['kvm', 'mpx'], message: 'must say whether kvm.offer.xcr0 has the MPX bits' });
+		if (offer.xfd && !p.cpu.xfd) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xfd'], message: 'KVM cannot offer XFD the CPU lacks' });
+		if (offer.amx && !p.cpu.amx) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'amx'], message: 'KVM cannot offer AMX the CPU lacks' });
 	});
 
 export type PlatformFile = z.infer<typeof platformSchema>;
 
 /** A validated profile with the derived boot-time values the model reads. */
 export interface Platform {
+	/** The profile it was made from. */
+	readonly profile: PlatformFile;
 	readonly id: string;
 	readonly description: string;
 	readonly backend: PlatformFile['kvm']['backend'];
@@ -75,8 +108,32 @@ export interface Platform {
 	readonly layout: XsaveLayout;
 	/** fpu_state_size_dynamic(): init_fpstate.xfd != 0 (§1.1, xstate.c:1486-1496). */
 	readonly dynamicEnabled: boolean;
-	/** host XCR0 limited to what KVM may ever expose, before the per-revision KVM_SUPPORTED_XCR0 mask. */
-	readonly kvmXcr0Ceiling: bigint;
+	/** What KVM offers guests on this host, as a mainline KVM would (before per-revision masks). */
+	readonly kvm: KvmOffer;
+}
+
+export interface KvmOffer {
+	/** kvm_caps.supported_xcr0. */
+	readonly xcr0: bigint;
+	readonly xfd: boolean;
+	readonly amx: boolean;
+	/** CPUID.1.ECX[26] in KVM_GET_SUPPORTED_CPUID. */
+	readonly xsave: boolean;
+	readonly xfdMsrs: boolean;
+	/** Measured (a probe or a profile that states it) rather than derived from the CPU. */
+	readonly measured: boolean;
+}
+
+/**
+ * The mainline rule: supported_xcr0 = host XCR0 & KVM_SUPPORTED_XCR0, minus MPX unless the vendor
+ * module keeps it (x86.c:9334, vmx.c:8424, svm.c:5499); XFD, AMX-TILE and XSAVE are reported as the
+ * host CPU has them (cpuid.c:633, 658, 707); the XFD MSRs are listed iff KVM has XFD (x86.c:7018-7021).
+ */
+export function derivedKvmOffer(file: PlatformFile): KvmOffer {
+	const xcr0 = parseHex(file.cpu.xcr0) & KVM_SUPPORTED_XCR0_AMX;
+	const supported = file.kvm.mpx ? xcr0 : xcr0 & ~MPX;
+	const amx = file.cpu.amx && (supported & XTILE) === XTILE;
+	return { xcr0: supported, xfd: file.cpu.xfd, amx, xsave: true, xfdMsrs: file.cpu.xfd, measured: false };
 }
 
 export function toPlatform(file: PlatformFile): Platform {
@@ -85,6 +142,7 @@ export function toPlatform(file: PlatformFile): Platform {
 	const userDefault = userMax & ~DYNAMIC;
 	const layout: XsaveLayout = new Map([...INTEL_LAYOUT, ...Object.entries(file.cpu.components ?? {}).map(([bit, c]) => [Number(bit), c] as const)]);
 	return {
+		profile: file,
 		id: file.id,
 		description: file.description,
 		backend: file.kvm.backend,
@@ -95,6 +153,6 @@ export function toPlatform(file: PlatformFile): Platform {
 		userDefaultSize: standardSize(userDefault, layout),
 		layout,
 		dynamicEnabled: (userMax & DYNAMIC) !== 0n,
-		kvmXcr0Ceiling: file.kvm.mpx ? xcr0 : xcr0 & ~MPX,
+		kvm: file.kvm.offer ? { ...file.kvm.offer, xcr0: parseHex(file.kvm.offer.xcr0), measured: true } : derivedKvmOffer(file),
 	};
 }

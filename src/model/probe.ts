@@ -28,6 +28,8 @@ export const probeSchema = z
 			.object({
 				apiVersion: z.number().int(),
 				capXsave2: z.number().int(),
+				/** Whether KVM_GET_MSR_INDEX_LIST lists IA32_XFD and IA32_XFD_ERR; null if the ioctl failed, absent in older reports. */
+				msrIndexList: z.object({ xfd: z.boolean(), xfdErr: z.boolean() }).strict().nullable().optional(),
 				supportedCpuid: z.array(z.object({ function: u32, index: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }).strict()),
 				xcompGuestSupp: hexValue.nullable(),
 			})
@@ -50,8 +52,20 @@ export function probedKvmXcr0(probe: Probe): bigint {
 	return d0 ? BigInt(d0.eax) | (BigInt(d0.edx) << 32n) : 0n;
 }
 
-/** The platform profile the probed machine corresponds to. */
+/** A register of a KVM_GET_SUPPORTED_CPUID leaf; 0 when KVM does not report the leaf. */
+function supportedLeaf(probe: Probe, fn: number, index: number, reg: 'eax' | 'ecx' | 'edx'): number {
+	return probe.kvm?.supportedCpuid.find((e) => e.function === fn && e.index === index)?.[reg] ?? 0;
+}
+
+const leafBit = (value: number, bit: number) => ((value >>> bit) & 1) === 1;
+
+/**
+ * The platform profile the probed machine corresponds to: the CPU side from the host's CPUID and
+ * XCR0, the KVM side from what KVM reported (its offer may be less than the CPU has).
+ */
 export function platformFromProbe(probe: Probe): PlatformFile {
+	const kvmXcr0 = probedKvmXcr0(probe);
+	const xfd = leafBit(supportedLeaf(probe, 0xd, 1, 'eax'), 4);
 	return {
 		id: 'host',
 		description: `this machine (probed: Linux ${probe.kernelRelease}, KVM backend ${probe.backend})`,
@@ -62,7 +76,18 @@ export function platformFromProbe(probe: Probe): PlatformFile {
 			xsaves: bitSet(probe.cpu.cpuidD1Eax, 3),
 			components: probe.cpu.components,
 		},
-		kvm: { backend: probe.backend, mpx: (probedKvmXcr0(probe) & MPX) === MPX },
+		kvm: {
+			backend: probe.backend,
+			mpx: (kvmXcr0 & MPX) === MPX,
+			offer: {
+				xcr0: '0x' + kvmXcr0.toString(16),
+				xfd,
+				amx: leafBit(supportedLeaf(probe, 7, 0, 'edx'), 24),
+				xsave: leafBit(supportedLeaf(probe, 1, 0, 'ecx'), 26),
+				// Reports from before the probe read the MSR list: KVM lists them iff it has XFD (x86.c:7018-7021).
+				xfdMsrs: probe.kvm?.msrIndexList ? probe.kvm.msrIndexList.xfd && probe.kvm.msrIndexList.xfdErr : xfd,
+			},
+		},
 	};
 }
 

@@ -36,6 +36,10 @@ export const RULES = {
 	'supported-cpuid.leaf-d': R('0xD.0 EAX:EDX = permitted XCR0, EBX = ECX = its standard size, a sub-leaf per permitted extended XCR0 bit, XFD bits only when KVM has XFD', '§2.5; cpuid.c:1092-1147, 707, 737-738'),
 	// vCPU (§2.2, §2.6)
 	'vcpu.create': R('KVM_CREATE_VCPU locks the process guest permission and starts with XCR0=1, XFD=0, XFD_ERR=0', '§2.2; core.c:198-255, x86.c:11561'),
+	'vcpu.create-library': R(
+		'vm_create_with_one_vcpu() creates the vCPU (locking the guest permission) and sets the CPUID the library cached before any permission request; GSX follows from it',
+		'§2.2, §2.6; selftests lib/x86_64/processor.c:676 vm_arch_vcpu_add, 710-722 kvm_get_supported_cpuid',
+	),
 	'cpuid.post-run-identical': R('after KVM_RUN an identical CPUID is accepted without permission check or reallocation', '§2.6 step 3; cpuid.c:457-507'),
 	'cpuid.post-run-differs': R('after KVM_RUN any difference, flags included, is -EINVAL', '§2.6 step 3, §4 #14; cpuid.c:457-507'),
 	'cpuid.post-run-unspecified': R('KVM_SET_CPUID2 after KVM_RUN on the 5.16-rc based branch: not specified by the seed', '§2.6 step 3, §4 #14; behaviour post-run-set-cpuid2-unspecified'),

@@ -36,7 +36,10 @@ export interface CpuidConfig {
 }
 
 export interface VcpuState {
+	/** The CPUID userspace last set (what the emitted C keeps and sets again for 'same-as-current'). */
 	readonly cpuid: CpuidConfig | null;
+	/** The CPUID KVM holds: the one set, unless a platform quirk rewrote it (Quirks.heldCpuid). */
+	readonly heldCpuid: CpuidConfig | null;
 	readonly hasRun: boolean;
 	readonly xcr0: bigint;
 	/** The guest-supported XCR0 that XSETBV/KVM_SET_XCRS are validated against (GSX, §1.3). */

@@ -8,13 +8,15 @@ import type { RuleId } from './rules.js';
 import type { ModelState, VcpuState, XstateKnowledge } from './state.js';
 import { withVcpu, type StepContext, type StepResult } from './step-types.js';
 import { checkXcr } from './xcr0-check.js';
-import { DYNAMIC, FPSSE, XTILE, XTILEDATA, hex, parseHex } from './xfeatures.js';
+import { DYNAMIC, FPSSE, PKRU, XTILE, XTILEDATA, hex, parseHex } from './xfeatures.js';
 
 type GuestOp = Extract<Op, { op: `guest.${string}` }>;
 
 export function stepGuest(state: ModelState, vcpu: VcpuState, op: GuestOp, ctx: StepContext): StepResult {
 	const { outcome, rule, next } = execute(vcpu, op, ctx);
-	return withVcpu(state, { ...next, xstate: afterRun(next) }, outcome, rule);
+	const contract = afterRun(next);
+	const xstate = ctx.quirks?.afterRun?.(next, contract, ctx) ?? contract;
+	return withVcpu(state, { ...next, xstate }, outcome, rule);
 }
 
 interface Executed {
@@ -31,12 +33,13 @@ function execute(vcpu: VcpuState, op: GuestOp, ctx: StepContext): Executed {
 		next,
 	});
 	const v516 = has(ctx.rev, 'kvm-v5.16-unchanged');
-	const cpuidXfd = vcpu.cpuid?.xfd === true;
+	// The guest sees the CPUID KVM holds.
+	const cpuidXfd = vcpu.heldCpuid?.xfd === true;
 	switch (op.op) {
 		case 'guest.set_cr4_osxsave':
 			// The guest CR4 reserved bits come from the CPUID userspace set; before any
 			// KVM_SET_CPUID2 there are none, so OSXSAVE is accepted.
-			if (op.enable && vcpu.cpuid && !vcpu.cpuid.xsave) return fault('GP', 'cr4.osxsave-without-cpuid-xsave');
+			if (op.enable && vcpu.heldCpuid && !vcpu.heldCpuid.xsave) return fault('GP', 'cr4.osxsave-without-cpuid-xsave');
 			return done({ ...vcpu, cr4Osxsave: op.enable }, 'cr4.write');
 		case 'guest.xsetbv': {
 			if (!vcpu.cr4Osxsave) return fault('UD', 'xsetbv.osxsave-clear');
@@ -82,12 +85,17 @@ function execute(vcpu: VcpuState, op: GuestOp, ctx: StepContext): Executed {
 /**
  * XSTATE_BV after KVM_RUN saved the guest state again: components with non-init data stay in use,
  * anything the guest had enabled may be in use, and XFD-armed components read as init (§3.3).
+ * PKRU may be in use whatever the guest XCR0: leaving KVM_RUN, fpu_swap_kvm_fpstate() saves the guest
+ * fpstate (its xfeatures include PKRU on a PKU host) while PKRU still holds the host's value, since
+ * entering restored every component but PKRU (6.12 core.c:349-387, XFEATURE_MASK_FPSTATE excludes
+ * PKRU, asm/fpu/xstate.h:46-47, 94-95; kvm_load_host_xsave_state() writes host_pkru back before it,
+ * x86.c:1038-1049).
  */
 function afterRun(vcpu: VcpuState): XstateKnowledge {
 	const { must, may, nonInit } = vcpu.xstate;
 	return {
 		must: nonInit & ~vcpu.xfd,
-		may: (must | may | vcpu.xcr0 | FPSSE) & ~vcpu.xfd,
+		may: (must | may | vcpu.xcr0 | FPSSE | (vcpu.guestFpuXfeatures & PKRU)) & ~vcpu.xfd,
 		nonInit: nonInit & ~vcpu.xfd,
 	};
 }

@@ -5,7 +5,8 @@ import { UNSPECIFIED, errno, type Outcome } from './outcome.js';
 import { has } from './revision.js';
 import type { RuleId } from './rules.js';
 import { initialProcess, type ModelState, type ProcessState, type VcpuState } from './state.js';
-import type { StepContext, StepResult } from './step-types.js';
+import { ModelError, type StepContext, type StepResult } from './step-types.js';
+import { applyCpuid2, libraryCpuid } from './step-vcpu.js';
 import { DYNAMIC, FP, FPSSE, USER_SUPPORTED, extendedXcr0Bits, hex, standardSize } from './xfeatures.js';
 
 type ProcessOp = Extract<
@@ -66,7 +67,14 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 			return same(supportedCpuidLeafD(state.proc, ctx), 'supported-cpuid.leaf-d');
 		case 'vm.create_vcpu': {
 			const proc = { ...state.proc, guestLocked: state.proc.guestLocked || has(rev, 'vcpu-create-locks-guest-perm') };
-			return { state: { ...state, proc, vcpu: freshVcpu(ctx) }, outcome: { ret: '0' }, rule: 'vcpu.create' };
+			const created: ModelState = { ...state, proc, vcpu: freshVcpu(ctx) };
+			if (!op.library) return { state: created, outcome: { ret: '0' }, rule: 'vcpu.create' };
+			// vm_create_with_one_vcpu() sets the CPUID the library cached before any permission request
+			// (the emitted C asks for it first): KVM_GET_SUPPORTED_CPUID under the default permission.
+			const cached = libraryCpuid(platform, rev);
+			const set = applyCpuid2(created, created.vcpu!, cached, ctx);
+			if (set.outcome.ret !== '0') throw new ModelError(`the library's KVM_SET_CPUID2 fails with ${set.outcome.ret}`);
+			return { state: set.state, outcome: { ret: '0' }, rule: 'vcpu.create-library' };
 		}
 		case 'host.cpu_hotplug': {
 			// Without the fix the per-CPU xfd_state cache survives the MSR reset (§4 #10).
@@ -122,6 +130,7 @@ function freshVcpu(ctx: StepContext): VcpuState {
 	const { platform, rev } = ctx;
 	return {
 		cpuid: null,
+		heldCpuid: null,
 		hasRun: false,
 		xcr0: FP,
 		gsx: has(rev, 'gsx-is-user-xfeatures') ? platform.userDefault : 0n,

@@ -4,7 +4,9 @@ import type { CpuidVariant, Op, XsaveImage } from './ops.js';
 import { UNSPECIFIED, bitsMatcher, errno, type Outcome } from './outcome.js';
 import { has } from './revision.js';
 import type { RuleId } from './rules.js';
-import type { CpuidConfig, ModelState, SavedState, VcpuState, XstateKnowledge } from './state.js';
+import type { Platform } from './platform.js';
+import type { Revision } from './revision.js';
+import { initialProcess, type CpuidConfig, type ModelState, type ProcessState, type SavedState, type VcpuState, type XstateKnowledge } from './state.js';
 import { ModelError, withVcpu, type StepContext, type StepResult } from './step-types.js';
 import { checkXcr } from './xcr0-check.js';
 import { DYNAMIC, FPSSE, SSE, XTILE, XTILECFG, XTILEDATA, YMM, FP, hex, parseHex } from './xfeatures.js';
@@ -24,7 +26,7 @@ export function stepVcpu(state: ModelState, vcpu: VcpuState, op: VcpuOp, ctx: St
 	const v516 = has(ctx.rev, 'kvm-v5.16-unchanged');
 	switch (op.op) {
 		case 'vcpu.set_cpuid2':
-			return setCpuid2(state, vcpu, resolveCpuid(op.variant, state, vcpu, ctx), ctx);
+			return applyCpuid2(state, vcpu, resolveCpuid(op.variant, state, vcpu, ctx), ctx);
 		case 'vcpu.get_xcrs':
 			return saveAs({ xcr0: vcpu.xcr0 }, { ret: '0', nr_xcrs: '1', xcr0: hex(vcpu.xcr0) }, 'xcrs.get', op.save);
 		case 'vcpu.set_xcrs': {
@@ -80,10 +82,24 @@ function fromSaved<T>(value: T | undefined, what: string): T {
 	return value;
 }
 
+/** KVM_GET_SUPPORTED_CPUID as far as this contract cares, for a process with this permission (§2.5). */
+function supportedCpuid(variant: string, platform: Platform, rev: Revision, proc: ProcessState): CpuidConfig {
+	const xcr0 = permittedXcr0(platform, rev, proc);
+	return { variant, leafD: true, xcr0, xfd: kvmHasXfd(platform, rev), xsave: platform.kvm.xsave, flagsTweak: false };
+}
+
+/**
+ * The CPUID vm_create_with_one_vcpu() sets: the library's cached KVM_GET_SUPPORTED_CPUID, which the
+ * emitted C fills before any case asks for permission (6.12 lib/x86_64/processor.c:676, 710-722).
+ */
+export function libraryCpuid(platform: Platform, rev: Revision): CpuidConfig {
+	return supportedCpuid('library', platform, rev, initialProcess(platform, false));
+}
+
 /** The leaf-0xD CPUID a variant stands for, from KVM_GET_SUPPORTED_CPUID as this process sees it now. */
 export function resolveCpuid(variant: CpuidVariant, state: ModelState, vcpu: VcpuState, ctx: StepContext): CpuidConfig {
-	const supported = permittedXcr0(ctx.platform, ctx.rev, state.proc);
-	const base: CpuidConfig = { variant, leafD: true, xcr0: supported, xfd: kvmHasXfd(ctx.platform, ctx.rev), xsave: true, flagsTweak: false };
+	const base = supportedCpuid(variant, ctx.platform, ctx.rev, state.proc);
+	const supported = base.xcr0;
 	const noXtile = supported & ~XTILE;
 	switch (variant) {
 		case 'supported':
@@ -119,21 +135,24 @@ function sameCpuid(a: CpuidConfig, b: CpuidConfig): boolean {
 	return a.leafD === b.leafD && a.xcr0 === b.xcr0 && a.xfd === b.xfd && a.xsave === b.xsave && a.flagsTweak === b.flagsTweak;
 }
 
-function setCpuid2(state: ModelState, vcpu: VcpuState, cpuid: CpuidConfig, ctx: StepContext): StepResult {
+/** KVM_SET_CPUID2 with these entries (§2.6). */
+export function applyCpuid2(state: ModelState, vcpu: VcpuState, cpuid: CpuidConfig, ctx: StepContext): StepResult {
 	const { platform, rev } = ctx;
 	const written = { 'leafd.xcr0': hex(cpuid.xcr0) };
 	const same = (ret: string, rule: RuleId): StepResult => ({ state, outcome: { ret, ...written }, rule });
 	if (vcpu.hasRun && has(rev, 'post-run-set-cpuid2-identical-only')) {
-		if (vcpu.cpuid && sameCpuid(vcpu.cpuid, cpuid)) return same('0', 'cpuid.post-run-identical');
+		// The new entries are compared with the ones KVM holds.
+		if (vcpu.heldCpuid && sameCpuid(vcpu.heldCpuid, cpuid)) return same('0', 'cpuid.post-run-identical');
 		return same(errno('EINVAL'), 'cpuid.post-run-differs');
 	}
 	if (vcpu.hasRun && has(rev, 'post-run-set-cpuid2-unspecified')) return same(UNSPECIFIED, 'cpuid.post-run-unspecified');
 	const supported = kvmSupportedXcr0(platform, rev);
-	const gsx = cpuid.leafD ? cpuid.xcr0 & supported : 0n;
+	const heldCpuid = ctx.quirks?.heldCpuid?.(cpuid, ctx) ?? cpuid;
+	const gsx = heldCpuid.leafD ? heldCpuid.xcr0 & supported : 0n;
 	// The CPUID userspace set is what a later restore into a new VM feeds back ('saved').
 	const kept = { ...state, saved: { ...state.saved, cpuid } };
 	if (!has(rev, 'set-cpuid2-reallocates')) {
-		return withVcpu(kept, { ...vcpu, cpuid, gsx }, { ret: '0', ...written }, 'cpuid.no-perm-check');
+		return withVcpu(kept, { ...vcpu, cpuid, heldCpuid, gsx }, { ret: '0', ...written }, 'cpuid.no-perm-check');
 	}
 	let next: VcpuState = vcpu;
 	let rule: RuleId = 'cpuid.accepted';
@@ -152,7 +171,7 @@ function setCpuid2(state: ModelState, vcpu: VcpuState, cpuid: CpuidConfig, ctx: 
 		rule = 'cpuid.realloc';
 	}
 	const userXfeatures = has(rev, 'set-cpuid2-sets-user-xfeatures') ? gsx : next.userXfeatures;
-	next = { ...next, cpuid, userXfeatures, gsx: has(rev, 'gsx-is-user-xfeatures') ? userXfeatures : gsx };
+	next = { ...next, cpuid, heldCpuid, userXfeatures, gsx: has(rev, 'gsx-is-user-xfeatures') ? userXfeatures : gsx };
 	return withVcpu(kept, next, { ret: '0', ...written }, rule);
 }
 

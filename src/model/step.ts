@@ -3,15 +3,20 @@ import type { Op } from './ops.js';
 import type { Platform } from './platform.js';
 import type { Revision } from './revision.js';
 import type { ModelState, VcpuState } from './state.js';
-import { ModelError, type StepContext, type StepResult } from './step-types.js';
+import { ModelError, type Quirks, type StepContext, type StepResult } from './step-types.js';
 import { stepProcess } from './step-process.js';
 import { stepVcpu } from './step-vcpu.js';
 import { stepGuest } from './step-guest.js';
 
-export { ModelError, type StepResult } from './step-types.js';
+export { ModelError, type Quirks, type StepResult } from './step-types.js';
 
-export function step(state: ModelState, op: Op, platform: Platform, rev: Revision): StepResult {
-	const ctx: StepContext = { platform, rev };
+export function step(state: ModelState, op: Op, platform: Platform, rev: Revision, quirks?: Quirks): StepResult {
+	const ctx: StepContext = quirks ? { platform, rev, quirks } : { platform, rev };
+	const result = contractStep(state, op, ctx);
+	return quirks?.outcome ? { ...result, outcome: quirks.outcome(op, result.outcome, ctx) } : result;
+}
+
+function contractStep(state: ModelState, op: Op, ctx: StepContext): StepResult {
 	switch (op.op) {
 		case 'arch_prctl.get':
 		case 'arch_prctl.req':

@@ -98,8 +98,9 @@ export function printProbe(
 
 /** Terminal lines name a known issue by its id; its reason is printed once, in the summary. */
 function terminalReason(r: CaseResult): string | null {
-	if (r.knownIssue && (r.status === 'XFAIL' || r.status === 'SKIP')) return `known issue ${r.knownIssue.id}`;
-	return describeOutcome(r);
+	if (r.knownIssue && r.status === 'SKIP') return `known issue ${r.knownIssue.id}`;
+	const why = describeOutcome(r);
+	return r.note ? `${why ?? ''}${why ? '; ' : ''}${r.note}` : why;
 }
 
 export function printCaseResult(print: Print, r: CaseResult): void {
@@ -121,11 +122,16 @@ export function printRunSummary(print: Print, report: RunReport): void {
 	for (const r of report.cases.filter((c) => c.status !== 'PASS' && c.status !== 'SKIP')) {
 		print(`  ${r.status.padEnd(7)} ${r.id}: ${terminalReason(r)?.split('\n')[0] ?? ''}`);
 	}
+	for (const r of report.cases.filter((c) => c.status === 'PASS' && c.note)) print(`  NOTE    ${r.id}: ${r.note}`);
+	// A case counts for every known issue that explains one of its differences (or keeps it from running).
 	const issues = new Map<string, { reason: string; count: number }>();
 	for (const r of report.cases) {
-		if (r.knownIssue && r.status !== 'XPASS') issues.set(r.knownIssue.id, { reason: r.knownIssue.reason, count: (issues.get(r.knownIssue.id)?.count ?? 0) + 1 });
+		if (!r.knownIssue || r.status === 'XPASS' || r.status === 'FAIL') continue;
+		const ids = new Set([r.knownIssue.id, ...r.differences.flatMap((d) => d.deviations ?? [])]);
+		for (const id of ids) issues.set(id, { reason: id === r.knownIssue.id ? r.knownIssue.reason : (issues.get(id)?.reason ?? ''), count: (issues.get(id)?.count ?? 0) + 1 });
 	}
-	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'}): ${reason}`);
+	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'})${reason ? `: ${reason}` : ''}`);
+	if (report.staleKnownIssues.length) print(`  stale known issues (in scope, explained nothing in this run): ${report.staleKnownIssues.join(', ')}`);
 	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
 	print(report.exitCode === 0 ? 'result: as expected' : 'result: UNEXPECTED (exit 1)');
 }

@@ -6,7 +6,15 @@ import type { CaseResult, CaseStatus, StepDifference } from '../compare/result.j
 export function describeDifference(d: StepDifference): string {
 	const observed = d.observed === null ? 'observed nothing' : `observed ${d.observed}`;
 	const source = d.citation === '' ? `rule ${d.rule}` : `rule ${d.rule}, ${d.citation}`;
-	return `step ${d.step} ${d.op}: ${d.field} expected ${d.expected}, ${observed} (${source})`;
+	const predicted = d.predicted === undefined ? '' : `, predicted ${d.predicted}${d.deviations?.length ? ` by ${d.deviations.join(', ')}` : ''}`;
+	return `step ${d.step} ${d.op}: ${d.field} expected ${d.expected}${predicted}, ${observed} (${source})`;
+}
+
+/** `step 3 guest.xsetbv: vector expected GP, predicted none, observed none` for each XFAIL difference. */
+export function describePredicted(c: CaseResult): string {
+	return c.differences
+		.map((d) => `step ${d.step} ${d.op}: ${d.field} expected ${d.expected}, predicted ${d.predicted ?? d.expected}, observed ${d.observed ?? 'nothing'}`)
+		.join('; ');
 }
 
 /** What a status means when the result carries no reason of its own. */
@@ -29,11 +37,11 @@ export function describeOutcome(c: CaseResult): string | null {
 		case 'FAIL':
 			return c.difference ? describeDifference(c.difference) : (c.reason ?? FALLBACK_REASON.FAIL);
 		case 'XPASS':
-			return c.knownIssue ? `listed as known issue ${c.knownIssue.id} but matches the model` : 'listed as a known issue but matches the model';
+			return c.reason ?? (c.knownIssue ? `listed as known issue ${c.knownIssue.id} but matches the model` : 'listed as a known issue but matches the model');
 		case 'XFAIL': {
-			const reason = c.reason ?? c.knownIssue?.reason ?? '';
 			const issue = c.knownIssue ? `known issue ${c.knownIssue.id}` : 'known issue';
-			return reason === '' ? issue : `${issue}: ${reason}`;
+			const predicted = describePredicted(c);
+			return predicted === '' ? issue : `${issue}: ${predicted}`;
 		}
 		case 'SKIP':
 			return c.reason ?? FALLBACK_REASON.SKIP;

@@ -1,7 +1,7 @@
 // The run report as JSON: the machine-readable record of a run. The same report always gives the
 // same bytes, so reports of two runs can be diffed and stored next to expected.json.
 import { z } from 'zod';
-import { CASE_STATUSES, type CaseResult, type CaseStatus, type RunReport } from '../compare/result.js';
+import { CASE_STATUSES, type CaseResult, type CaseStatus, type RunReport, type StepDifference } from '../compare/result.js';
 import { TARGETS } from '../compare/known-issues.js';
 
 const count = z.number().int().min(0);
@@ -15,6 +15,8 @@ const stepDifferenceSchema = z
 		observed: z.string().nullable().describe('null when the step printed no value for the field or did not run'),
 		rule: z.string(),
 		citation: z.string(),
+		predicted: z.string().optional().describe('what the known deviations in scope predicted, where that differs from expected'),
+		deviations: z.array(z.string()).optional().describe('the known issues whose mechanism made that prediction'),
 	})
 	.strict();
 
@@ -34,7 +36,9 @@ const caseResultSchema = z
 		status: z.enum(CASE_STATUSES),
 		reason: z.string().nullable().describe('the skip reason, the signal, the error, or the known issue reason'),
 		difference: stepDifferenceSchema.nullable().describe('the first step where observed and expected part ways'),
+		differences: z.array(stepDifferenceSchema).describe('XFAIL: every difference from the model, each with the predicted value'),
 		knownIssue: knownIssueSchema.nullable(),
+		note: z.string().nullable().describe('e.g. known deviations that cancel out in a passing case'),
 		durationMs: z.number().min(0).nullable(),
 		log: z.array(z.string()).describe('the case lines of output'),
 	})
@@ -60,6 +64,7 @@ export const runReportSchema = z
 		cases: z.array(caseResultSchema),
 		summary: z.object(summaryShape).strict().describe('number of cases per status'),
 		health: z.array(healthFindingSchema),
+		staleKnownIssues: z.array(z.string()).describe('known issues in scope that explained nothing in this run'),
 		exitCode: z.union([z.literal(0), z.literal(1)]),
 	})
 	.strict();
@@ -87,12 +92,26 @@ function toJson(report: RunReport): RunReportJson {
 		cases: report.cases.map(caseToJson),
 		summary: Object.fromEntries(CASE_STATUSES.map((status) => [status, report.summary[status]])) as Record<CaseStatus, number>,
 		health: report.health.map((h) => ({ finding: h.finding, cases: [...h.cases] })),
+		staleKnownIssues: [...report.staleKnownIssues],
 		exitCode: report.exitCode,
 	};
 }
 
+function differenceToJson(d: StepDifference): RunReportJson['cases'][number]['differences'][number] {
+	return {
+		step: d.step,
+		op: d.op,
+		field: d.field,
+		expected: d.expected,
+		observed: d.observed,
+		rule: d.rule,
+		citation: d.citation,
+		...(d.predicted === undefined ? {} : { predicted: d.predicted }),
+		...(d.deviations === undefined ? {} : { deviations: [...d.deviations] }),
+	};
+}
+
 function caseToJson(c: CaseResult): RunReportJson['cases'][number] {
-	const d = c.difference;
 	const issue = c.knownIssue;
 	return {
 		id: c.id,
@@ -100,16 +119,10 @@ function caseToJson(c: CaseResult): RunReportJson['cases'][number] {
 		binary: c.binary,
 		status: c.status,
 		reason: c.reason,
-		difference: d && {
-			step: d.step,
-			op: d.op,
-			field: d.field,
-			expected: d.expected,
-			observed: d.observed,
-			rule: d.rule,
-			citation: d.citation,
-		},
+		difference: c.difference && differenceToJson(c.difference),
+		differences: c.differences.map(differenceToJson),
 		knownIssue: issue && { id: issue.id, reason: issue.reason, ...(issue.url === undefined ? {} : { url: issue.url }) },
+		note: c.note,
 		durationMs: c.durationMs,
 		log: [...c.log],
 	};

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
+import { checkKnownIssues, parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
 import type { CaseResult, CaseStatus, RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
 import { writeOutputFile } from '../emit/write-output.js';
@@ -61,14 +61,20 @@ export function loadKnownIssues(files: readonly string[]): KnownIssue[] {
 	const shipped = existsSync(SHIPPED_ISSUES)
 		? readdirSync(SHIPPED_ISSUES).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(SHIPPED_ISSUES, n))
 		: [];
-	return [...shipped, ...files].flatMap((path) => {
+	const entries = [...shipped, ...files].flatMap((path) => {
 		if (!existsSync(path)) throw new UsageError(`known-issues file ${path} does not exist`);
 		try {
-			return parseKnownIssues(readFileSync(path, 'utf8'), `known-issues file ${path}`);
+			return parseKnownIssues(readFileSync(path, 'utf8'), `known-issues file ${path}`).map((issue) => ({ issue, source: path }));
 		} catch (error) {
 			throw new UsageError((error as Error).message);
 		}
 	});
+	try {
+		checkKnownIssues(entries);
+	} catch (error) {
+		throw new UsageError((error as Error).message);
+	}
+	return entries.map((e) => e.issue);
 }
 
 export function parseShard(text: string): Shard {

@@ -3,8 +3,8 @@
 // case, so no case is lost. The executor decides where binaries run (this machine, or a booted kernel).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareCase, skippedByIssue, type CaseRun } from '../compare/compare.js';
-import { findSkippingIssue, globMatches, type IssueScope, type KnownIssue } from '../compare/known-issues.js';
+import { compareCase, compareContext, skippedByIssue, type CaseRun } from '../compare/compare.js';
+import { findSkippingIssue, globMatches, staleIssues, type IssueScope, type KnownIssue } from '../compare/known-issues.js';
 import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compare/result.js';
 import { testName, familiesOf } from '../emit/c/render.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
@@ -84,8 +84,9 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		request.onCase(result);
 	}
 	const health: { finding: string; cases: string[] }[] = [];
+	const context = compareContext(request.expected, request.issues, request.scope);
 	const finish = (c: ExpectedCase, run: CaseRun) => {
-		const result = compareCase(c, run, request.issues, request.scope);
+		const result = compareCase(c, run, context);
 		results.set(c.id, result);
 		request.onCase(result);
 	};
@@ -128,6 +129,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		cases,
 		summary: summarise(cases),
 		health,
+		staleKnownIssues: staleIssues(request.issues, request.scope, cases),
 		exitCode: cases.some((c) => UNEXPECTED.has(c.status)) || health.length ? 1 : 0,
 	};
 }

@@ -50,7 +50,7 @@ function hexLiteral(text: string): string {
 }
 
 /** The designated-initializer fields of one step, without the expect array. */
-function stepFields(step: ExpectedStep, libraryVcpu: boolean): string[] {
+function stepFields(step: ExpectedStep): string[] {
 	const a = step.args as Record<string, unknown>;
 	const fields = [`.op = ${OP_ENUMS[step.op] ?? fail(`no C operation for ${step.op}`)}`];
 	const flags: string[] = [];
@@ -74,7 +74,7 @@ function stepFields(step: ExpectedStep, libraryVcpu: boolean): string[] {
 			fields.push(`.number = ${str('group')}`, `.value = ${str('attr')}`);
 			break;
 		case 'vm.create_vcpu':
-			if (libraryVcpu) flags.push('FKT_LIBRARY_VCPU');
+			if (a.library === true) flags.push('FKT_LIBRARY_VCPU');
 			break;
 		case 'vcpu.set_cpuid2':
 			fields.push(`.option = ${cpuidEnum(str('variant'))}`);
@@ -150,21 +150,9 @@ function wrap(first: string, indent: string, items: readonly string[], last: str
 	return lines;
 }
 
-/** Steps whose vm.create_vcpu is followed by guest code before the next vm.create_vcpu. */
-function libraryVcpuSteps(steps: readonly ExpectedStep[]): Set<number> {
-	const result = new Set<number>();
-	let create = -1;
-	steps.forEach((s, i) => {
-		if (s.op === 'vm.create_vcpu') create = i;
-		if (s.op.startsWith('guest.') && create >= 0) result.add(create);
-	});
-	return result;
-}
-
 export function stepInitializers(c: ExpectedCase): string[] {
-	const library = libraryVcpuSteps(c.steps);
 	return c.steps.flatMap((step) => {
-		const fields = stepFields(step, library.has(step.index));
+		const fields = stepFields(step);
 		const expect = Object.entries(step.expect).map(([k, v]) => `"${k}=${v}"`);
 		return [
 			...wrap('\t{ ', '\t  ', fields, ','),

@@ -36,7 +36,8 @@ export const core: Family = {
 	requires: (v) => (v.via === 'via-guest' ? ['guest'] : []),
 	build(v, ctx) {
 		const prefix = [...permSteps(v.perm!), createVcpu, ...cpuidSteps(v.cpuid!)];
-		const xcr0 = xcr0ForRow(v.xcr0!, prefix, ctx);
+		// Guest code makes the vCPU the library's, with the library's CPUID under the case's.
+		const xcr0 = xcr0ForRow(v.xcr0!, v.via === 'via-guest' ? [...prefix, enableOsxsave] : prefix, ctx);
 		const xfd = XFD_VALUES[v.xfd!]!;
 		const readBack = [getXcrs, getMsr('XFD'), getXsave2];
 		if (v.via === 'via-host') {

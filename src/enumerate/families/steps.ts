@@ -1,5 +1,5 @@
 // Small step builders shared by the families, so every family spells a setup the same way.
-import { CPUID_VARIANTS, evaluate, hex, type CpuidVariant, type Op, type XfdMsr } from '../../model/index.js';
+import { CPUID_VARIANTS, evaluate, hex, markLibraryVcpus, type CpuidVariant, type Op, type XfdMsr } from '../../model/index.js';
 import type { BuildContext } from '../case.js';
 
 export const TILEDATA = '0x40000';
@@ -40,12 +40,13 @@ export function permSteps(perm: string): Op[] {
 
 /** The guest-supported XCR0 the model holds after these steps, for "enable everything" arguments. */
 export function gsxAfter(steps: readonly Op[], ctx: BuildContext): bigint {
-	return evaluate(steps, ctx.platform, ctx.rev).final.vcpu?.gsx ?? 0n;
+	return evaluate(markLibraryVcpus(steps), ctx.platform, ctx.rev).final.vcpu?.gsx ?? 0n;
 }
 
 /** Steps that make the guest enable every feature it may: CR4.OSXSAVE, then XSETBV(GSX | x87). */
 export function enableAllInGuest(prefix: readonly Op[], ctx: BuildContext): Op[] {
-	return [enableOsxsave, xsetbv(gsxAfter(prefix, ctx) | 1n)];
+	// Guest code follows the prefix, so its vCPU is the library's.
+	return [enableOsxsave, xsetbv(gsxAfter([...prefix, enableOsxsave], ctx) | 1n)];
 }
 
 /** 'cpuid-<variant>' ids to variants; 'cpuid-none' means KVM_SET_CPUID2 is never called. */

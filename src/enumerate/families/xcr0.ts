@@ -38,7 +38,7 @@ export const xcr0GuestXsetbv: Family = {
 	requires: () => ['guest'],
 	build(v, ctx) {
 		const prefix = [...permSteps(v.perm!), createVcpu, ...cpuidSteps(v.cpuid!)];
-		const xcr0 = xcr0ForRow(v.xcr0!, prefix, ctx);
+		const xcr0 = xcr0ForRow(v.xcr0!, [...prefix, enableOsxsave], ctx);
 		const osxsave = v.osxsave === 'osxsave-on' ? [enableOsxsave] : [];
 		return [...prefix, ...osxsave, xsetbv(xcr0, v.ecx === 'ecx-1' ? 1 : 0), getXcrs];
 	},
