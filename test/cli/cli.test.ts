@@ -100,7 +100,7 @@ describe('list and explain', () => {
 		expect(r.code).toBe(0);
 		const lines = r.out.trimEnd().split('\n');
 		expect(lines).toHaveLength(12);
-		expect(lines).toContain('nm.xfd-err.arm-by-guest [amx,xfd,vmx,guest] (skip: platform tcg-max lacks amx, xfd, vmx)');
+		expect(lines).toContain('nm.xfd-err.arm-by-guest [amx,xfd,vmx,guest] (skip: platform tcg-max lacks AMX in KVM, XFD in KVM, vmx)');
 	});
 
 	test('explain shows every revision, the deciding rule and its citation', () => {

@@ -56,7 +56,8 @@ describe('probe mapping', () => {
 			id: 'host',
 			description: 'this machine (probed: Linux 6.18.0-pvm, KVM backend pvm)',
 			cpu: { xcr0: '0x7', xfd: false, amx: false, xsaves: true, components: { '2': { offset: 576, size: 256 } } },
-			kvm: { backend: 'pvm', mpx: false },
+			// The report lists no leaf 1 and no MSR index list: KVM offers no XSAVE bit, and the XFD MSRs follow XFD.
+			kvm: { backend: 'pvm', mpx: false, offer: { xcr0: '0x7', xfd: false, amx: false, xsave: false, xfdMsrs: false } },
 		});
 		expect(toPlatform(platformSchema.parse(file)).userDefaultSize).toBe(832);
 	});
