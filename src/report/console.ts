@@ -9,7 +9,7 @@ import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
 import type { TreeInfo } from '../tree/detect.js';
 import type { ExplainedStep } from '../enumerate/explain.js';
 import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
-import { probedKvmXcr0, rule } from '../model/index.js';
+import { rule } from '../model/index.js';
 
 export type Print = (line: string) => void;
 
@@ -91,7 +91,9 @@ export function printProbe(
 ): void {
 	const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 	print(`probe: Linux ${probe.kernelRelease}, KVM backend ${probe.backend}, /dev/kvm ${probe.devKvm ? 'usable' : 'NOT usable'}`);
-	print(`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, KVM supported XCR0 0x${probedKvmXcr0(probe).toString(16)}, default XSAVE size ${platform.userDefaultSize}`);
+	print(`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, default XSAVE size ${platform.userDefaultSize}`);
+	const kvm = platform.kvm;
+	print(`KVM offers guests: XCR0 0x${kvm.xcr0.toString(16)}, XFD ${yesNo(kvm.xfd)}, AMX ${yesNo(kvm.amx)}, CPUID.XSAVE ${yesNo(kvm.xsave)}, XFD MSRs ${yesNo(kvm.xfdMsrs)}`);
 	print(mapped ? `kernel revision: ${mapped.revision}${mapped.approximate ? ' (approximate for this release)' : ''}` : 'kernel revision: none matches this release; pass --kernel');
 	print(`wrote ${reportPath}`);
 }
