@@ -1,7 +1,7 @@
 // junitReport: the exact XML of a small run, how every status maps, and XML escaping.
 import { describe, expect, test } from 'vitest';
 import { junitReport } from '../../src/report/junit.js';
-import { everyStatusReport, failCase, passCase, reportOf, skipCase } from './fixture-report.js';
+import { everyStatusReport, failCase, passCase, reportOf, skipCase, uabiSizeDifference, xfailCase, xsetbvDifference } from './fixture-report.js';
 
 describe('junitReport', () => {
 	test('a 3-case run: one testsuite per binary in first-appearance order', () => {
@@ -41,7 +41,7 @@ describe('junitReport', () => {
 		const xml = junitReport(everyStatusReport);
 		expect(xml).toContain('<testsuites name="fpu-kvm-testgen" tests="8" failures="2" errors="3" skipped="2" time="30.068">');
 		expect(xml).toContain('<testsuite name="fkt_regression" tests="2" failures="1" errors="0" skipped="1" time="0.008">');
-		expect(xml).toContain('<skipped message="known issue KI-7: uabi size reported without the base area"/>');
+		expect(xml).toContain('<skipped message="known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696"/>');
 		expect(xml).toContain('<failure message="listed as known issue KI-9 but matches the model" type="XPASS"/>');
 		expect(xml).toContain(
 			'<error message="no output for 30 s; step 5 guest.tileloadd: vector expected NM, observed nothing (rule nm.xfd-armed, §2.11 rule 1)" type="TIMEOUT"/>',
@@ -49,6 +49,28 @@ describe('junitReport', () => {
 		expect(xml).toContain('<error message="killed by SIGSEGV" type="CRASH"/>');
 		expect(xml).toContain('<error message="malformed fkt line" type="ERROR"/>');
 		expect(xml.match(/<testsuite /g)).toHaveLength(5);
+	});
+
+	test('an XFAIL is skipped with the expected, predicted and observed value of every difference', () => {
+		const second = { ...xsetbvDifference, step: 4, observed: null, predicted: 'bits:must=0x3,may=0x4', deviations: ['KI-8'] };
+		const xml = junitReport(reportOf([{ ...xfailCase, differences: [uabiSizeDifference, second] }]));
+		expect(xml).toContain(
+			[
+				'    <testcase classname="regression" name="regression.uabi-size-base" time="0.003">',
+				'      <skipped message="known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696; ' +
+					'step 4 guest.xsetbv: vector expected GP, predicted bits:must=0x3,may=0x4, observed nothing"/>',
+				'      <system-out>fkt regression.uabi-size-base 3 vcpu.get_xsave2 ret=0 size=2696 xstate_bv=0x3</system-out>',
+				'    </testcase>',
+			].join('\n'),
+		);
+		expect(xml).toContain('skipped="1"');
+	});
+
+	test('a FAIL whose difference carries a prediction names it and its deviations', () => {
+		const xml = junitReport(reportOf([{ ...failCase, difference: { ...xsetbvDifference, predicted: 'UD', deviations: ['KI-8'] } }]));
+		expect(xml).toContain(
+			'<failure message="step 3 guest.xsetbv: vector expected GP, predicted UD by KI-8, observed none (rule xcr.avx-without-sse, §2.10 rule 3)" type="FAIL"/>',
+		);
 	});
 
 	test('kernel health findings go to system-err of the cases that were running', () => {
