@@ -31,7 +31,7 @@ import type { QemuTarget } from '../run/qemu/boot.js';
 import { probeInGuest } from '../run/qemu/guest-probe.js';
 import { prepareQemuTarget } from '../run/qemu/target.js';
 import { addKernelCommand } from './kernel-command.js';
-import { parseShard, runCommand } from '../run/run-command.js';
+import { loadKnownIssues, parseShard, runCommand } from '../run/run-command.js';
 import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
@@ -243,6 +243,8 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
 		.option('--strength <t>', 'strength of the core covering array', '3')
 		.action(async (o: RunCliOptions & { platform?: string; kernel?: string; tree?: string; cflags?: string; seed: string; strength: string }) => {
+			// Known-issue files are checked before the probe, so a bad one costs nothing.
+			loadKnownIssues(o.knownIssues);
 			const qemu = await qemuTarget(o);
 			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
 			const probe = qemu

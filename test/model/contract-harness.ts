@@ -110,7 +110,8 @@ export const hotplug: Op = { op: 'host.cpu_hotplug' };
 // B: permitted = supported & guest perm: 0x202e7 before a request (bit 17 alone), 0x40000 after
 // (overwrite bug; sizes from bit 18 alone = 2816+8192). C: kvm_get_filtered_xcr0(): 0x2e7 before
 // (XTILECFG dropped without XTILEDATA), 0x602e7 after. XFD (0xD.1 EAX[4]) regardless of permission.
-const LEAF_D_NO_AMX = {
+/** Leaf 0xD of KVM_GET_SUPPORTED_CPUID offering 0x2e7 with Intel's layout: no AMX, no XFD. */
+export const LEAF_D_NO_AMX = {
 	ret: '0',
 	'd0.eax': '0x2e7',
 	'd0.edx': '0x0',

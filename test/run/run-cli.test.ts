@@ -1,5 +1,5 @@
 // `run` on bad input: one clear line, exit 2, before anything runs.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../helpers.js';
@@ -27,6 +27,16 @@ describe('run: bad input', () => {
 		const out = tempDir();
 		writeFileSync(join(out, 'expected.json'), JSON.stringify({ format: 'fpu-kvm-testgen/expected/1', cases: 'none' }));
 		expect(cli('run', '--out', out).out).toMatch(/^fpu-kvm-testgen: error: \S+\/expected\.json fails its schema: generator: /);
+	});
+
+	test('check refuses a user entry that reuses a shipped id before probing, and writes nothing', () => {
+		const dir = tempDir();
+		const out = join(dir, 'out');
+		writeFileSync(join(dir, 'mine.yaml'), 'issues:\n  - id: pvm-cpuid-rewrite\n    outcome: { op: vcpu.get_xcrs, field: xcr0, value: "0x1" }\n    reason: my own deviation\n');
+		const r = cli('check', '--known-issues', join(dir, 'mine.yaml'), '--out', out, '--cache', join(dir, 'cache'));
+		expect(r.code).toBe(2);
+		expect(r.out).toMatch(/^fpu-kvm-testgen: error: known issue pvm-cpuid-rewrite in \S+mine\.yaml reuses the id of one in \S+known-issues\/pvm\.yaml$/);
+		expect(existsSync(out) || existsSync(join(dir, 'cache'))).toBe(false);
 	});
 
 	test('a malformed known-issues file', () => {
