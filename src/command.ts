@@ -68,3 +68,39 @@ export function failureLine(output: string): string {
 	const lines = output.trimEnd().split('\n').filter((l) => l.trim() && !/^make(\[\d+\])?: /.test(l));
 	return lines.at(-1)?.trim() ?? '';
 }
+
+/**
+ * Characters a path may hold when it reaches make: make expands `$` in command-line variables and
+ * hands recipes to the shell, and splits on spaces and colons (VPATH), so anything else could run a
+ * command or mean another path. Paths with other characters are refused, not quoted.
+ */
+const MAKE_SAFE_PATH = /^[A-Za-z0-9._+,@~/-]+$/;
+/** A compiler flag passed through EXTRA_CFLAGS: a dash, then the same characters plus = . */
+const MAKE_SAFE_FLAG = /^-[A-Za-z0-9._+,@~/=-]+$/;
+
+function firstUnsafe(text: string, allowed: RegExp): string {
+	const bad = [...text].find((c) => !allowed.test(c)) ?? text[0] ?? '';
+	const code = bad.codePointAt(0) ?? 0;
+	return code < 0x21 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : bad;
+}
+
+/** Throws if `path` cannot be given to make as it is (see MAKE_SAFE_PATH). */
+export function assertMakeSafePath(path: string, what: string, error: (message: string) => Error): void {
+	if (MAKE_SAFE_PATH.test(path)) return;
+	throw error(`${what} '${printableText(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`);
+}
+
+/** Throws if a compiler flag could be read by make or the shell as more than a flag. */
+export function assertMakeSafeFlag(flag: string, what: string, error: (message: string) => Error): void {
+	if (MAKE_SAFE_FLAG.test(flag)) return;
+	throw error(`${what} '${printableText(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`);
+}
+
+/** Text from the user or a file, made safe for a one-line message: control characters escaped. */
+export function printableText(text: string): string {
+	// C0 controls, DEL and the C1 controls: ESC (0x1b) starts a terminal escape sequence.
+	return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+		const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+		return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+	});
+}

@@ -3,10 +3,11 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { failureLine, lastLines, runCommand } from '../command.js';
+import { assertMakeSafeFlag, assertMakeSafePath, failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { KVM_SELFTESTS, type TreeInfo } from '../tree/detect.js';
 import { withLock } from '../tree/lock.js';
+import { assertNoLinksInside } from '../emit/write-output.js';
 
 export interface BuildRequest {
 	readonly tree: TreeInfo;
@@ -72,8 +73,19 @@ function diagnostics(output: string, sourceDir: string, kind: 'error' | 'warning
 		.map((l) => l.trim());
 }
 
+/** Every path and flag of the request reaches make: refuse what make or the shell would interpret. */
+export function assertBuildInputsMakeSafe(request: Pick<BuildRequest, 'outDir' | 'cacheDir' | 'cflags'> & { readonly treeRoot: string }): void {
+	const usage = (message: string) => new UsageError(message);
+	assertMakeSafePath(request.treeRoot, 'the kernel tree', usage);
+	assertMakeSafePath(request.outDir, 'the output folder', usage);
+	assertMakeSafePath(request.cacheDir, 'the cache folder', usage);
+	for (const flag of request.cflags) assertMakeSafeFlag(flag, '--cflags flag', usage);
+}
+
 export async function buildSelftests(request: BuildRequest): Promise<BuildResult> {
 	const { tree } = request;
+	assertBuildInputsMakeSafe({ ...request, treeRoot: tree.root });
+	assertNoLinksInside(request.outDir);
 	const sources = emittedSources(request.outDir, tree);
 	await requireTool('gcc');
 	await requireTool('make');

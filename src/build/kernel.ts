@@ -122,7 +122,7 @@ async function checkTools(): Promise<void> {
 	if (missing.length) throw new InfrastructureError(`building a kernel needs ${missing.join(', ')}: apt-get install ${missing.join(' ')}`);
 }
 
-function readFragment(path: string): string {
+export function readFragment(path: string): string {
 	try {
 		return readFileSync(path, 'utf8');
 	} catch (error) {

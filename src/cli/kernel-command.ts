@@ -1,7 +1,10 @@
 // `kernel build`: a minimal KVM host bzImage from a kernel tree, built out of tree and cached.
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { SHIPPED_FRAGMENT, buildKernel, debianKernelSource } from '../build/kernel.js';
+import { resolve } from 'node:path';
+import { SHIPPED_FRAGMENT, buildKernel, checkKernelTree, debianKernelSource, readFragment } from '../build/kernel.js';
+import { assertMakeSafePath } from '../command.js';
+import { UsageError } from '../errors.js';
 import { printKernelBuild, type Print } from '../report/console.js';
 import { defaultCacheDir } from '../tree/prepare.js';
 import { parseJobs } from './inputs.js';
@@ -27,12 +30,20 @@ export function addKernelCommand(cli: Command, print: Print): void {
 		.option('--rebuild', 'build even when the build folder already holds this image')
 		.option('--cache <dir>', 'cache folder for unpacked sources and kernel builds', defaultCacheDir())
 		.action(async (o: KernelBuildOptions) => {
+			// Everything the user gave is checked before a 1.7 GB unpack or a build starts.
 			const jobs = parseJobs(o.jobs);
+			const fragment = resolve(o.configFragment ?? SHIPPED_FRAGMENT);
+			readFragment(fragment);
+			const usage = (message: string) => new UsageError(message);
+			assertMakeSafePath(fragment, '--config-fragment', usage);
+			assertMakeSafePath(resolve(o.cache), '--cache', usage);
+			if (o.buildDir) assertMakeSafePath(resolve(o.buildDir), '--build-dir', usage);
 			const debian = /^debian:(.+)$/.exec(o.tree);
-			const tree = debian ? await debianKernelSource(debian[1]!, o.cache, print) : o.tree;
+			if (!debian) assertMakeSafePath(resolve(o.tree), '--tree', usage);
+			const tree = debian ? await debianKernelSource(debian[1]!, o.cache, print) : checkKernelTree(o.tree);
 			const result = await buildKernel({
 				tree,
-				fragment: o.configFragment ?? SHIPPED_FRAGMENT,
+				fragment,
 				...(o.buildDir ? { buildDir: o.buildDir } : {}),
 				cacheDir: o.cache,
 				jobs,

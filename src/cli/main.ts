@@ -7,7 +7,11 @@ import { GENERATOR, expectedCase } from '../emit/expected.js';
 import { expectedJsonSchema } from '../emit/expected-schema.js';
 import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
-import { writeOutputFile } from '../emit/write-output.js';
+import { existsSync } from 'node:fs';
+import { assertNoLinksInside, assertOutputFolderUsable, assertWritableFile, holdOutputFolder, writeOutputFile } from '../emit/write-output.js';
+import { assertMakeSafeFlag, assertMakeSafePath, printableText } from '../command.js';
+import { FAMILIES } from '../enumerate/families/index.js';
+import { writableFolder } from './folders.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import {
 	printBaseline,
@@ -35,9 +39,9 @@ import { loadKnownIssues, parseShard, runCommand } from '../run/run-command.js';
 import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
-import { buildSelftests } from '../build/build.js';
+import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
-import { libraryTreeFor, prepareTree, resolveTree } from '../tree/resolve.js';
+import { checkTreeSpec, libraryTreeFor, prepareTree, resolveTree } from '../tree/resolve.js';
 
 interface RunCliOptions {
 	out: string;
@@ -93,13 +97,52 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 		.option('--probe <file>', 'probe report for --platform host');
 }
 
+/** Commands whose --out is an output folder (for probe and schema it is a file). */
+const OUT_FOLDER_COMMANDS = new Set(['generate', 'build', 'run', 'check']);
+
+/** Everything run and check take from the user, parsed and checked before any work. */
+function runPreflight(o: RunCliOptions) {
+	const reportFile = (path: string | undefined, option: string) => {
+		if (path === undefined) return undefined;
+		const absolute = resolve(path);
+		assertWritableFile(absolute, option);
+		return absolute;
+	};
+	if (o.family) {
+		const known = new Set(FAMILIES.map((f) => f.id).concat('sequence', 'regression'));
+		const unknown = o.family.find((f) => !known.has(f));
+		if (unknown) throw new UsageError(`unknown --family '${printableText(unknown)}' (known: ${[...known].join(', ')})`);
+	}
+	loadKnownIssues(o.knownIssues);
+	return {
+		caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
+		overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
+		jobs: parseJobs(o.jobs),
+		shard: o.shard ? parseShard(o.shard) : null,
+		json: reportFile(o.json, '--json'),
+		junit: reportFile(o.junit, '--junit'),
+		ktap: reportFile(o.ktap, '--ktap'),
+	};
+}
+
 /** outcome.exitCode: set by commands whose result is more than done/not done (run: 1 = unexpected results). */
-export function program(print: Print, outcome: { exitCode: number }): Command {
+export function program(print: Print, outcome: { exitCode: number }, printErr: Print = print): Command {
 	const cli = new Command('fpu-kvm-testgen')
 		.description('Model, enumerate and test the guest-AMX FPU contract between x86/fpu and KVM')
 		.version(GENERATOR.version)
-		.configureOutput({ writeOut: (s) => print(s.trimEnd()), writeErr: (s) => print(s.trimEnd()) })
-		.exitOverride();
+		.configureOutput({ writeOut: (s) => print(s.trimEnd()), writeErr: (s) => printErr(s.trimEnd()) })
+		.exitOverride()
+		// Folders are checked before any command starts work in them.
+		.hook('preAction', (_cli, command) => {
+			const o = command.opts() as { cache?: string; out?: string };
+			if (o.cache !== undefined) o.cache = writableFolder(o.cache, 'the cache folder');
+			if (o.out === undefined || !OUT_FOLDER_COMMANDS.has(command.name())) return;
+			o.out = writableFolder(o.out, 'the output folder');
+			// One run per output folder, from the start: a second one is refused before it does anything.
+			const writesNew = command.name() === 'generate' || command.name() === 'check';
+			if (writesNew) assertOutputFolderUsable(o.out);
+			if (writesNew || existsSync(o.out)) holdOutputFolder(o.out);
+		});
 
 	addSuiteOptions(cli.command('generate').description('write expected.json and manifest.json for a platform and revision'), true)
 		.option('--out <dir>', 'output folder', 'out')
@@ -151,16 +194,23 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 		.option('-j, --jobs <n>', 'parallel compiler jobs', String(availableParallelism()))
 		.option('--cache <dir>', 'cache folder for unpacked trees and build output', defaultCacheDir())
 		.action(async (o: { tree: string; out: string; cflags: string; werror?: boolean; static?: boolean; dialect?: string; jobs: string; cache: string }) => {
+			checkTreeSpec(o.tree);
+			const cflags = o.cflags.split(/\s+/).filter(Boolean);
+			assertBuildInputsMakeSafe({ treeRoot: '/', outDir: o.out, cacheDir: o.cache, cflags });
+			const jobs = parseJobs(o.jobs);
+			const dialectOption = o.dialect ? parseDialect(o.dialect) : undefined;
+			holdOutputFolder(o.out);
+			assertNoLinksInside(o.out);
 			const detected = await resolveTree(o.tree, o.cache, print);
-			const info = o.dialect ? { ...detected, dialect: parseDialect(o.dialect) } : detected;
+			const info = dialectOption ? { ...detected, dialect: dialectOption } : detected;
 			const result = await buildSelftests({
 				tree: info,
-				outDir: resolve(o.out),
+				outDir: o.out,
 				cacheDir: o.cache,
-				cflags: o.cflags.split(/\s+/).filter(Boolean),
+				cflags,
 				werror: o.werror === true,
 				static: o.static === true,
-				jobs: parseJobs(o.jobs),
+				jobs,
 				progress: print,
 			});
 			printBuildSummary(print, result, o.out);
@@ -207,21 +257,21 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 		return prepareQemuTarget(options, resolve(o.out), parseSeconds(o.caseTimeout, '--case-timeout') * 1000, print);
 	};
 
-	const runAndReport = async (o: RunCliOptions, dialect?: Dialect, qemu?: QemuTarget) => {
+	const runAndReport = async (o: RunCliOptions, checked: ReturnType<typeof runPreflight>, dialect?: Dialect, qemu?: QemuTarget) => {
 		const { report, baseline } = await runCommand({
 			...(qemu ? { qemu } : {}),
 			outDir: o.out,
 			...(dialect ? { dialect } : {}),
 			knownIssues: o.knownIssues,
-			caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
-			overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
-			jobs: parseJobs(o.jobs),
-			shard: o.shard ? parseShard(o.shard) : null,
+			caseTimeoutMs: checked.caseTimeoutMs,
+			overallTimeoutMs: checked.overallTimeoutMs,
+			jobs: checked.jobs,
+			shard: checked.shard,
 			families: o.family ?? null,
 			cases: o.case ?? null,
-			...(o.json ? { json: o.json } : {}),
-			...(o.junit ? { junit: o.junit } : {}),
-			...(o.ktap ? { ktap: o.ktap } : {}),
+			...(checked.json ? { json: checked.json } : {}),
+			...(checked.junit ? { junit: checked.junit } : {}),
+			...(checked.ktap ? { ktap: checked.ktap } : {}),
 			...(o.baseline ? { baseline: o.baseline } : {}),
 			onCase: (r) => printCaseResult(print, r),
 			onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
@@ -233,7 +283,13 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 
 	addRunOptions(cli.command('run').description('run a generated and built suite against the running kernel and compare every step with the model'))
 		.option('--dialect <dialect>', `which build to run when there are several: ${DIALECTS.join(', ')}`)
-		.action(async (o: RunCliOptions & { dialect?: string }) => runAndReport(o, o.dialect ? parseDialect(o.dialect) : undefined, await qemuTarget(o)));
+		.action(async (o: RunCliOptions & { dialect?: string }) => {
+			const checked = runPreflight(o);
+			const dialect = o.dialect ? parseDialect(o.dialect) : undefined;
+			holdOutputFolder(o.out);
+			assertNoLinksInside(o.out);
+			await runAndReport(o, checked, dialect, await qemuTarget(o));
+		});
 
 	addRunOptions(cli.command('check').description('probe, generate, build and run for this machine and its running kernel (or a kernel booted with --kernel-image), in one command'))
 		.option('--platform <name>', 'platform profile instead of the probed one (e.g. tcg-max)')
@@ -243,8 +299,13 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
 		.option('--strength <t>', 'strength of the core covering array', '3')
 		.action(async (o: RunCliOptions & { platform?: string; kernel?: string; tree?: string; cflags?: string; seed: string; strength: string }) => {
-			// Known-issue files are checked before the probe, so a bad one costs nothing.
-			loadKnownIssues(o.knownIssues);
+			// Every option is checked before the probe, so a bad one costs nothing.
+			const checked = runPreflight(o);
+			if (o.tree) checkTreeSpec(o.tree);
+			for (const flag of (o.cflags ?? '').split(/\s+/).filter(Boolean)) assertMakeSafeFlag(flag, '--cflags flag', (m) => new UsageError(m));
+			assertMakeSafePath(o.out, 'the output folder', (m) => new UsageError(m));
+			assertMakeSafePath(o.cache, 'the cache folder', (m) => new UsageError(m));
+			holdOutputFolder(o.out);
 			const qemu = await qemuTarget(o);
 			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
 			const probe = qemu
@@ -274,7 +335,7 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 				progress: print,
 			});
 			printBuildSummary(print, built, o.out);
-			await runAndReport(o, info.dialect, qemu);
+			await runAndReport(o, checked, info.dialect, qemu);
 		});
 
 	addKernelCommand(cli, print);
@@ -309,19 +370,28 @@ export function program(print: Print, outcome: { exitCode: number }): Command {
 	return cli;
 }
 
-/** Runs the CLI and returns the exit code: 0 done (as expected), 1 unexpected results, 2 bad usage or input, 3 infrastructure. */
-export async function main(argv: readonly string[], print: Print = (l) => console.log(l)): Promise<number> {
+/**
+ * Runs the CLI and returns the exit code: 0 done (as expected), 1 unexpected results, 2 bad usage or
+ * input, 3 infrastructure. Results go to `print` (stdout), errors to `printErr` (stderr).
+ */
+export async function main(argv: readonly string[], print: Print = (l) => console.log(l), printErr: Print = (l) => console.error(l)): Promise<number> {
 	try {
 		const outcome = { exitCode: 0 };
-		await program(print, outcome).parseAsync(argv as string[]);
+		await program(print, outcome, printErr).parseAsync(argv as string[]);
 		return outcome.exitCode;
 	} catch (error) {
 		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
 		if (error instanceof UsageError || error instanceof InfrastructureError) {
-			printError(print, error.message);
+			printError(printErr, error.message);
 			return error.exitCode;
 		}
-		printError(print, `internal error: ${(error as Error).message}`);
+		// A file system refusal (a cache that is a file, a full or read-only disk) names its path.
+		const fsError = error as NodeJS.ErrnoException;
+		if (fsError.code && fsError.syscall) {
+			printError(printErr, `cannot ${fsError.syscall}${fsError.path ? ` ${fsError.path}` : ''}: ${fsError.code}`);
+			return 3;
+		}
+		printError(printErr, `internal error: ${(error as Error).message}`);
 		return 70;
 	}
 }

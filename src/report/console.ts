@@ -10,6 +10,7 @@ import type { TreeInfo } from '../tree/detect.js';
 import type { ExplainedStep } from '../enumerate/explain.js';
 import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
 import { rule } from '../model/index.js';
+import { printableText } from '../command.js';
 
 export type Print = (line: string) => void;
 
@@ -147,8 +148,9 @@ export function printBaseline(print: Print, diff: BaselineDiff): void {
 	list('  missing cases', diff.missingCases);
 }
 
+/** Control characters from inputs are escaped; only the line breaks of a multi-line report stay. */
 export function printError(print: Print, message: string): void {
-	print(`fpu-kvm-testgen: error: ${message}`);
+	print(`fpu-kvm-testgen: error: ${message.split('\n').map(printableText).join('\n')}`);
 }
 
 export function printKernelBuild(print: Print, result: KernelBuildResult): void {

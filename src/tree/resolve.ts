@@ -1,5 +1,8 @@
 // Tree arguments as the CLI takes them: --debian VERSION / --path DIR for prepare, and for build a
 // path or debian:VERSION (prepared on demand).
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assertMakeSafePath, printableText } from '../command.js';
 import { UsageError } from '../errors.js';
 import type { TreeInfo } from './detect.js';
 import { DEBIAN_SOURCES, prepareDebianTree, preparePathTree, type DebianSource } from './prepare.js';
@@ -16,7 +19,19 @@ export async function prepareTree(o: { debian?: string; path?: string; cache: st
 	return o.debian ? prepareDebianTree(debianVersion(o.debian), options) : preparePathTree(o.path!, options);
 }
 
+/** Checks a tree argument without preparing it: a known debian:VERSION, or an existing folder. */
+export function checkTreeSpec(spec: string): void {
+	const debian = /^debian:(.+)$/.exec(spec);
+	if (debian) {
+		debianVersion(debian[1]!);
+		return;
+	}
+	if (!existsSync(spec) || !statSync(spec).isDirectory()) throw new UsageError(`kernel tree ${printableText(spec)} does not exist or is not a folder`);
+	assertMakeSafePath(resolve(spec), 'the kernel tree', (m) => new UsageError(m));
+}
+
 export async function resolveTree(spec: string, cache: string, progress: (line: string) => void): Promise<TreeInfo> {
+	checkTreeSpec(spec);
 	const debian = /^debian:(.+)$/.exec(spec);
 	return debian ? prepareTree({ debian: debian[1], cache }, progress) : prepareTree({ path: spec, cache }, progress);
 }
