@@ -83,7 +83,10 @@ describe('bad input: one line, exit 2, nothing written', () => {
 	test('an output path that cannot be created is refused', () => {
 		const r = cli('generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/proc/version/out');
 		expect(r.code).toBe(2);
-		expect(r.out.trim()).toMatch(/^fpu-kvm-testgen: error: cannot create output folder \/proc\/version\/out: ENOTDIR$/);
+		expect(r.out.trim()).toMatch(/^fpu-kvm-testgen: error: the output folder \/proc\/version\/out is on the kernel's \/proc filesystem: choose a folder on a real filesystem$/);
+		const under = cli('generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/etc/hostname/out');
+		expect(under.code).toBe(2);
+		expect(under.out.trim()).toBe('fpu-kvm-testgen: error: the output folder /etc/hostname/out: /etc/hostname is a file, not a folder');
 	});
 
 	test('an unknown family or case id is named', () => {
