@@ -1,5 +1,6 @@
 // Runs an external command without a shell, with a timeout, capturing its output.
 import { spawn } from 'node:child_process';
+import { printable } from './input-file.js';
 
 export interface CommandResult {
 	readonly code: number | null;
@@ -19,10 +20,17 @@ export interface CommandOptions {
 /** Output beyond this is dropped from the middle: enough to show an error, bounded in memory. */
 const MAX_KEPT = 4 * 1024 * 1024;
 
+/** Process groups of the commands still running: an interrupted tool takes them with it. */
+const LIVE = new Set<number>();
+process.once('exit', () => {
+	for (const pid of LIVE) killGroup(pid, 'SIGKILL');
+});
+
 export function runCommand(argv: readonly string[], options: CommandOptions): Promise<CommandResult> {
 	return new Promise((resolvePromise) => {
 		const [file, ...args] = argv;
 		const child = spawn(file!, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		if (child.pid !== undefined) LIVE.add(child.pid);
 		let output = '';
 		let timedOut = false;
 		const keep = (data: Buffer) => {
@@ -40,10 +48,12 @@ export function runCommand(argv: readonly string[], options: CommandOptions): Pr
 		}, options.timeoutMs);
 		child.on('error', (error) => {
 			clearTimeout(timer);
+			if (child.pid !== undefined) LIVE.delete(child.pid);
 			resolvePromise({ code: null, signal: null, timedOut: false, output: `${file}: ${(error as NodeJS.ErrnoException).code ?? error.message}` });
 		});
 		child.on('close', (code, signal) => {
 			clearTimeout(timer);
+			if (child.pid !== undefined) LIVE.delete(child.pid);
 			resolvePromise({ code, signal, timedOut, output });
 		});
 	});
@@ -87,20 +97,11 @@ function firstUnsafe(text: string, allowed: RegExp): string {
 /** Throws if `path` cannot be given to make as it is (see MAKE_SAFE_PATH). */
 export function assertMakeSafePath(path: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_PATH.test(path)) return;
-	throw error(`${what} '${printableText(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`);
+	throw error(`${what} '${printable(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`);
 }
 
 /** Throws if a compiler flag could be read by make or the shell as more than a flag. */
 export function assertMakeSafeFlag(flag: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_FLAG.test(flag)) return;
-	throw error(`${what} '${printableText(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`);
-}
-
-/** Text from the user or a file, made safe for a one-line message: control characters escaped. */
-export function printableText(text: string): string {
-	// C0 controls, DEL and the C1 controls: ESC (0x1b) starts a terminal escape sequence.
-	return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-		const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-		return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-	});
+	throw error(`${what} '${printable(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`);
 }

@@ -3,7 +3,7 @@
 // recursive mkdir never ends (/proc) or a write changes the system (/sys, /dev).
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { printableText } from '../command.js';
+import { printable } from '../input-file.js';
 import { UsageError } from '../errors.js';
 
 const PSEUDO = ['/proc', '/sys', '/dev'];
@@ -24,19 +24,19 @@ function realTarget(path: string): string {
 /** The absolute folder to write into, or a UsageError naming what is wrong with it. */
 export function writableFolder(path: string, what: string): string {
 	const absolute = resolve(path);
-	const shown = printableText(path);
+	const shown = printable(path);
 	const real = realTarget(absolute);
 	const pseudo = PSEUDO.find((p) => real === p || real.startsWith(p + '/'));
 	if (pseudo) throw new UsageError(`${what} ${shown} is on the kernel's ${pseudo} filesystem: choose a folder on a real filesystem`);
 	let existing = absolute;
 	while (!existsSync(existing)) existing = dirname(existing);
 	if (!statSync(existing).isDirectory()) {
-		throw new UsageError(existing === absolute ? `${what} ${shown} exists and is not a folder` : `${what} ${shown}: ${printableText(existing)} is a file, not a folder`);
+		throw new UsageError(existing === absolute ? `${what} ${shown} exists and is not a folder` : `${what} ${shown}: ${printable(existing)} is a file, not a folder`);
 	}
 	try {
 		accessSync(existing, constants.W_OK | constants.X_OK);
 	} catch {
-		throw new UsageError(`${what} ${shown}: ${printableText(existing)} is not writable`);
+		throw new UsageError(`${what} ${shown}: ${printable(existing)} is not writable`);
 	}
 	return absolute;
 }

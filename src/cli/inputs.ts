@@ -1,11 +1,11 @@
 // Turns command-line strings into validated inputs, or a UsageError naming the problem.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import type { ZodError } from 'zod';
 import { UsageError } from '../errors.js';
+import { INPUT_LIMITS, checkYamlNesting, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import {
 	REVISION_ORDER,
@@ -30,22 +30,16 @@ export function shippedPlatforms(): string[] {
 		.sort();
 }
 
-function firstIssue(error: ZodError): string {
-	const issue = error.issues[0]!;
-	return `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`;
-}
-
-function readStructured(path: string, what: string): unknown {
-	let text: string;
+/** A profile or probe report: JSON if its name says so, else YAML (of which JSON is a subset). */
+function readStructured(path: string, what: string, maxBytes: number): unknown {
+	const text = readInputFile(path, what, maxBytes);
+	const json = path.endsWith('.json');
+	if (!json) checkYamlNesting(text, `${what} ${printable(path)}`);
 	try {
-		text = readFileSync(path, 'utf8');
+		return json ? JSON.parse(text) : YAML.parse(text);
 	} catch (error) {
-		throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-	}
-	try {
-		return path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-	} catch (error) {
-		throw new UsageError(`${what} ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+		// Parser messages quote the input: one line of it, escaped.
+		throw new UsageError(`${what} ${printable(path)} is not valid ${json ? 'JSON' : 'YAML'}: ${quoted((error as Error).message.split('\n')[0]!)}`);
 	}
 }
 
@@ -56,22 +50,31 @@ export function defaultProbePath(): string {
 
 /** A shipped profile by id, 'host' from a probe report, or a path to a user's own YAML/JSON profile. */
 export function loadPlatform(name: string, probePath = defaultProbePath()): Platform {
-	if (name === 'host') return validatedPlatform(platformFromProbe(readProbe(probePath)), `probe report ${probePath}`);
+	if (name === 'host') return probedPlatform(readProbe(probePath), probePath);
 	const shipped = shippedPlatforms();
 	const path = shipped.includes(name) ? join(PLATFORM_DIR, `${name}.yaml`) : /[/.]/.test(name) ? name : null;
-	if (!path) throw new UsageError(`unknown platform '${name}' (known: ${[...shipped, 'host'].join(', ')}, or a path to a profile file)`);
-	return validatedPlatform(readStructured(path, 'platform file'), `platform file ${path}`);
+	if (!path) throw new UsageError(`unknown platform '${quoted(name)}' (known: ${[...shipped, 'host'].join(', ')}, or a path to a profile file)`);
+	return validatedPlatform(readStructured(path, 'platform file', INPUT_LIMITS.profile), `platform file ${printable(path)}`);
 }
 
 function readProbe(probePath: string): Probe {
 	if (!existsSync(probePath)) {
-		throw new UsageError(`platform host needs a probe report: ${probePath} does not exist (run 'fpu-kvm-testgen probe' or pass --probe FILE)`);
+		throw new UsageError(`platform host needs a probe report: ${printable(probePath)} does not exist (run 'fpu-kvm-testgen probe' or pass --probe FILE)`);
 	}
-	const parsed = probeSchema.safeParse(readStructured(probePath, 'probe report'));
-	if (!parsed.success) throw new UsageError(`probe report ${probePath} is malformed: ${firstIssue(parsed.error)}`);
+	const parsed = probeSchema.safeParse(readStructured(probePath, 'probe report', INPUT_LIMITS.probe));
+	if (!parsed.success) throw new UsageError(`probe report ${printable(probePath)} is malformed: ${firstIssue(parsed.error)}`);
 	return parsed.data;
 }
 
+/**
+ * The platform of a probe report, refused (UsageError) when the report passes its own schema but
+ * describes a machine no profile may (XCR0 bits outside the user components, a component below 576).
+ */
+export function probedPlatform(probe: Probe, source: string): Platform {
+	return validatedPlatform(platformFromProbe(probe), `probe report ${printable(source)}`);
+}
+
+/** `what` names where the profile came from, already printable. */
 function validatedPlatform(data: unknown, what: string): Platform {
 	const parsed = platformSchema.safeParse(data);
 	if (!parsed.success) throw new UsageError(`${what} is malformed: ${firstIssue(parsed.error)}`);
@@ -82,42 +85,42 @@ export function loadRevision(name: string, probePath = defaultProbePath()): Revi
 	if (name === 'host') {
 		const release = readProbe(probePath).kernelRelease;
 		const mapped = revisionForRelease(release);
-		if (!mapped) throw new UsageError(`cannot map kernel release '${release}' of ${probePath} to a revision; pass --kernel`);
+		if (!mapped) throw new UsageError(`cannot map kernel release '${quoted(release)}' of ${printable(probePath)} to a revision; pass --kernel`);
 		return revision(mapped.revision);
 	}
-	if (!isRevisionId(name)) throw new UsageError(`unknown kernel revision '${name}' (known: ${REVISION_ORDER.join(', ')})`);
+	if (!isRevisionId(name)) throw new UsageError(`unknown kernel revision '${quoted(name)}' (known: ${REVISION_ORDER.join(', ')})`);
 	return revision(name);
 }
 
 export function parseSeed(text: string): number {
 	if (!/^\d{1,10}$/.test(text) || Number(text) > 0xffffffff) {
-		throw new UsageError(`bad --seed '${text}': expected an integer from 0 to 4294967295`);
+		throw new UsageError(`bad --seed '${quoted(text)}': expected an integer from 0 to 4294967295`);
 	}
 	return Number(text);
 }
 
 export function parseStrength(text: string): number {
-	if (!/^[1-4]$/.test(text)) throw new UsageError(`bad --strength '${text}': expected 1, 2, 3 or 4`);
+	if (!/^[1-4]$/.test(text)) throw new UsageError(`bad --strength '${quoted(text)}': expected 1, 2, 3 or 4`);
 	return Number(text);
 }
 
 export function parseJobs(text: string): number {
-	if (!/^[1-9]\d{0,2}$/.test(text)) throw new UsageError(`bad --jobs '${text}': expected a number of parallel jobs from 1 to 999`);
+	if (!/^[1-9]\d{0,2}$/.test(text)) throw new UsageError(`bad --jobs '${quoted(text)}': expected a number of parallel jobs from 1 to 999`);
 	return Number(text);
 }
 
 export function parseDialect(text: string): Dialect {
 	const dialect = DIALECTS.find((d) => d === text);
-	if (!dialect) throw new UsageError(`unknown --dialect '${text}' (known: ${DIALECTS.join(', ')})`);
+	if (!dialect) throw new UsageError(`unknown --dialect '${quoted(text)}' (known: ${DIALECTS.join(', ')})`);
 	return dialect;
 }
 
 export function parseSeconds(text: string, option: string): number {
-	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${text}': expected a number of seconds from 1 to 999999`);
+	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${quoted(text)}': expected a number of seconds from 1 to 999999`);
 	return Number(text);
 }
 
 export function parsePositive(text: string, option: string): number {
-	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${text}': expected a whole number from 1 to 999999`);
+	if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`bad ${option} '${quoted(text)}': expected a whole number from 1 to 999999`);
 	return Number(text);
 }

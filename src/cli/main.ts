@@ -9,7 +9,8 @@ import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { modelHash } from '../emit/model-hash.js';
 import { existsSync } from 'node:fs';
 import { assertNoLinksInside, assertOutputFolderUsable, assertWritableFile, holdOutputFolder, writeOutputFile } from '../emit/write-output.js';
-import { assertMakeSafeFlag, assertMakeSafePath, printableText } from '../command.js';
+import { assertMakeSafeFlag, assertMakeSafePath } from '../command.js';
+import { printable } from '../input-file.js';
 import { FAMILIES } from '../enumerate/families/index.js';
 import { writableFolder } from './folders.js';
 import { InfrastructureError, UsageError } from '../errors.js';
@@ -28,15 +29,16 @@ import {
 	printTree,
 	type Print,
 } from '../report/console.js';
-import { REVISION_ORDER, allBehaviours, platformFromProbe, platformSchema, revision, revisionForRelease, toPlatform } from '../model/index.js';
+import { REVISION_ORDER, allBehaviours, revision, revisionForRelease } from '../model/index.js';
 import { runProbe } from '../run/probe.js';
 import { ACCELS, parseAccel } from '../run/qemu/accel.js';
 import type { QemuTarget } from '../run/qemu/boot.js';
 import { probeInGuest } from '../run/qemu/guest-probe.js';
 import { prepareQemuTarget } from '../run/qemu/target.js';
 import { addKernelCommand } from './kernel-command.js';
-import { loadKnownIssues, parseShard, runCommand } from '../run/run-command.js';
-import { defaultProbePath, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
+import { loadKnownIssues, parseShard, readBaseline, runCommand } from '../run/run-command.js';
+import { parseCasePattern } from '../compare/known-issues.js';
+import { defaultProbePath, probedPlatform, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism } from 'node:os';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
@@ -111,9 +113,11 @@ function runPreflight(o: RunCliOptions) {
 	if (o.family) {
 		const known = new Set(FAMILIES.map((f) => f.id).concat('sequence', 'regression'));
 		const unknown = o.family.find((f) => !known.has(f));
-		if (unknown) throw new UsageError(`unknown --family '${printableText(unknown)}' (known: ${[...known].join(', ')})`);
+		if (unknown) throw new UsageError(`unknown --family '${printable(unknown)}' (known: ${[...known].join(', ')})`);
 	}
 	loadKnownIssues(o.knownIssues);
+	o.case?.forEach(parseCasePattern);
+	if (o.baseline !== undefined) readBaseline(o.baseline);
 	return {
 		caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
 		overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
@@ -199,7 +203,6 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			assertBuildInputsMakeSafe({ treeRoot: '/', outDir: o.out, cacheDir: o.cache, cflags });
 			const jobs = parseJobs(o.jobs);
 			const dialectOption = o.dialect ? parseDialect(o.dialect) : undefined;
-			holdOutputFolder(o.out);
 			assertNoLinksInside(o.out);
 			const detected = await resolveTree(o.tree, o.cache, print);
 			const info = dialectOption ? { ...detected, dialect: dialectOption } : detected;
@@ -286,7 +289,6 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		.action(async (o: RunCliOptions & { dialect?: string }) => {
 			const checked = runPreflight(o);
 			const dialect = o.dialect ? parseDialect(o.dialect) : undefined;
-			holdOutputFolder(o.out);
 			assertNoLinksInside(o.out);
 			await runAndReport(o, checked, dialect, await qemuTarget(o));
 		});
@@ -305,14 +307,13 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			for (const flag of (o.cflags ?? '').split(/\s+/).filter(Boolean)) assertMakeSafeFlag(flag, '--cflags flag', (m) => new UsageError(m));
 			assertMakeSafePath(o.out, 'the output folder', (m) => new UsageError(m));
 			assertMakeSafePath(o.cache, 'the cache folder', (m) => new UsageError(m));
-			holdOutputFolder(o.out);
 			const qemu = await qemuTarget(o);
 			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
 			const probe = qemu
 				? await probeInGuest(qemu, probePath, Date.now() + parseSeconds(o.timeout, '--timeout') * 1000)
 				: await runProbe(o.cache, probePath);
 			const mapped = revisionForRelease(probe.kernelRelease);
-			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), mapped, probePath);
+			printProbe(print, probe, probedPlatform(probe, probePath), mapped, probePath);
 			// Without KVM every case would SKIP and the run would look green.
 			if (!probe.devKvm) throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
 			const request = suiteRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
@@ -346,7 +347,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		.option('--cache <dir>', 'cache folder for the probe binary', defaultCacheDir())
 		.action(async (o: { out: string; cache: string }) => {
 			const probe = await runProbe(o.cache, resolve(o.out));
-			printProbe(print, probe, toPlatform(platformSchema.parse(platformFromProbe(probe))), revisionForRelease(probe.kernelRelease), o.out);
+			printProbe(print, probe, probedPlatform(probe, o.out), revisionForRelease(probe.kernelRelease), o.out);
 		});
 
 	cli.command('revisions')
@@ -382,7 +383,7 @@ export async function main(argv: readonly string[], print: Print = (l) => consol
 	} catch (error) {
 		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
 		if (error instanceof UsageError || error instanceof InfrastructureError) {
-			printError(printErr, error.message);
+			printError(printErr, error.message, error instanceof InfrastructureError);
 			return error.exitCode;
 		}
 		// A file system refusal (a cache that is a file, a full or read-only disk) names its path.

@@ -5,11 +5,19 @@
 // entries predict. An entry with action skip keeps cases with one of its operations from running.
 import YAML from 'yaml';
 import { z } from 'zod';
+import { UsageError } from '../errors.js';
 import type { ExpectedCase } from '../emit/expected-schema.js';
 import type { CaseResult } from './result.js';
 import { MECHANISMS, mechanismOps, type MechanismId } from './deviations.js';
 
 const list = z.array(z.string().min(1)).min(1);
+
+/** Entries in all known-issue files of a run: each is compared with every other and with every case. */
+export const MAX_KNOWN_ISSUES = 1000;
+/** Case ids are short (under 80 characters); a pattern much longer only costs matching time. */
+export const CASE_PATTERN_MAX = 200;
+export const REASON_MAX = 2000;
+const casePattern = z.string().min(1).max(CASE_PATTERN_MAX, `must be at most ${CASE_PATTERN_MAX} characters`);
 
 export const TARGETS = ['native', 'qemu-kvm', 'qemu-tcg'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -17,14 +25,14 @@ export type Target = (typeof TARGETS)[number];
 const scopeShape = {
 	id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
 	/** Only cases whose id matches one of these (* for any run of characters); absent: every case. */
-	cases: list.optional(),
+	cases: z.array(casePattern).min(1).optional(),
 	/** Scope: absent means any. */
 	platform: list.optional(),
 	revision: list.optional(),
 	backend: list.optional(),
 	/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (emulation quirks). */
 	target: z.array(z.enum(TARGETS)).min(1).optional(),
-	reason: z.string().min(10),
+	reason: z.string().min(10).max(REASON_MAX, `must be at most ${REASON_MAX} characters`),
 	url: z
 		.string()
 		.url()
@@ -45,7 +53,9 @@ const outcomeEntry = z
 const skipEntry = z.object({ ...scopeShape, action: z.literal('skip'), ops: list }).strict();
 
 export const knownIssueSchema = z.union([mechanismEntry, outcomeEntry, skipEntry]);
-export const knownIssuesFileSchema = z.object({ issues: z.array(knownIssueSchema) }).strict();
+export const knownIssuesFileSchema = z
+	.object({ issues: z.array(knownIssueSchema).max(MAX_KNOWN_ISSUES, `must have at most ${MAX_KNOWN_ISSUES} entries`) })
+	.strict();
 
 export type KnownIssue = z.infer<typeof knownIssueSchema>;
 export type SkipIssue = z.infer<typeof skipEntry>;
@@ -110,10 +120,39 @@ export function checkKnownIssues(issues: readonly { readonly issue: KnownIssue; 
 	});
 }
 
-/** A case-id pattern: * matches any run of characters. */
+/**
+ * A case-id pattern: * matches any run of characters, every other character itself. Iterative, so
+ * O(pattern x id) at worst: a regular expression backtracks exponentially on patterns like '********Z'.
+ * On a mismatch the last * takes one more character and matching resumes after it; earlier stars
+ * need not be revisited, since the last one can absorb whatever they would have.
+ */
 export function globMatches(pattern: string, id: string): boolean {
-	const regex = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-	return regex.test(id);
+	let p = 0;
+	let i = 0;
+	let star = -1;
+	let absorbed = 0;
+	while (i < id.length) {
+		if (pattern[p] === '*') {
+			star = p++;
+			absorbed = i;
+		} else if (p < pattern.length && pattern[p] === id[i]) {
+			p++;
+			i++;
+		} else if (star >= 0) {
+			p = star + 1;
+			i = ++absorbed;
+		} else {
+			return false;
+		}
+	}
+	while (pattern[p] === '*') p++;
+	return p === pattern.length;
+}
+
+/** A --case pattern from the command line, refused (UsageError) when longer than any id could need. */
+export function parseCasePattern(text: string): string {
+	if (text.length > CASE_PATTERN_MAX) throw new UsageError(`bad --case pattern of ${text.length} characters: at most ${CASE_PATTERN_MAX}`);
+	return text;
 }
 
 export function inScope(issue: KnownIssue, scope: IssueScope): boolean {

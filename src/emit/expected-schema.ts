@@ -60,7 +60,24 @@ export const expectedDocumentSchema = z
 		revision: z.object({ id: z.string(), description: z.string(), behaviours: z.array(behaviourSchema) }).strict(),
 		cases: z.array(expectedCaseSchema),
 	})
-	.strict();
+	.strict()
+	.superRefine((doc, ctx) => {
+		// Refinements, not .min(1): the JSON Schema in schema/ stays as it is.
+		if (!doc.cases.length) ctx.addIssue({ code: 'custom', path: ['cases'], message: 'must list at least one case' });
+		const duplicate = firstDuplicate(doc.cases.map((c) => c.id));
+		// Results are matched to cases by id: a second case with one would never be compared.
+		if (duplicate) ctx.addIssue({ code: 'custom', path: ['cases', duplicate.index, 'id'], message: `duplicate case id ${duplicate.id}` });
+	});
+
+/** The first id seen before, and where it is. */
+function firstDuplicate(ids: readonly string[]): { id: string; index: number } | null {
+	const seen = new Set<string>();
+	for (const [index, id] of ids.entries()) {
+		if (seen.has(id)) return { id, index };
+		seen.add(id);
+	}
+	return null;
+}
 
 export type ExpectedStep = z.infer<typeof expectedStepSchema>;
 export type ExpectedCase = z.infer<typeof expectedCaseSchema>;

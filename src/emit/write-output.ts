@@ -1,9 +1,9 @@
 // Everything the tool writes into an output folder goes through here: the folder is held by one run at
 // a time, nothing is written through a symbolic link inside it, and a set of files is either written
 // whole or not at all (temporary names first, then renames that an interrupt cannot split).
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { printableText } from '../command.js';
+import { printable } from '../input-file.js';
 import { UsageError } from '../errors.js';
 
 /** Entries we may find in a folder we generated before; anything else makes it foreign. */
@@ -38,7 +38,7 @@ export function assertNoLinksInside(dir: string): void {
 			const path = join(folder, name);
 			const stat = lstatSync(path);
 			if (stat.isSymbolicLink()) {
-				throw new UsageError(`${printableText(path)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
+				throw new UsageError(`${printable(path)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
 			}
 			if (stat.isDirectory()) walk(path);
 		}
@@ -48,13 +48,13 @@ export function assertNoLinksInside(dir: string): void {
 
 export function assertOutputFolderUsable(dir: string): void {
 	if (!existsSync(dir)) return;
-	if (!statSync(dir).isDirectory()) throw new UsageError(`output ${printableText(dir)} exists and is not a folder`);
+	if (!statSync(dir).isDirectory()) throw new UsageError(`output ${printable(dir)} exists and is not a folder`);
 	const entries = readdirSync(dir);
 	if (entries.length === 0) return;
 	const manifestPath = join(dir, 'manifest.json');
 	if (existsSync(manifestPath) && lstatSync(manifestPath).isFile() && readFileSync(manifestPath, 'utf8').includes('"fpu-kvm-testgen/manifest/')) return;
 	if (entries.every((e) => OURS.test(e))) return;
-	throw new UsageError(`output folder ${printableText(dir)} is not empty and was not written by fpu-kvm-testgen; choose another --out`);
+	throw new UsageError(`output folder ${printable(dir)} is not empty and was not written by fpu-kvm-testgen; choose another --out`);
 }
 
 /** Removes temporary files that a run which died left in the folder (never a live run's). */
@@ -70,11 +70,13 @@ function removeDeadTemps(dir: string): void {
  * refused while this one lives (re-entrant within one process: check holds it for its stages).
  */
 export function holdOutputFolder(dir: string): void {
-	const created = !existsSync(dir);
+	// The folders this run makes, innermost first, so that a run that stops early leaves none.
+	const created: string[] = [];
+	for (let at = dir; !existsSync(at) && dirname(at) !== at; at = dirname(at)) created.push(at);
 	try {
 		mkdirSync(dir, { recursive: true });
 	} catch (error) {
-		throw new UsageError(`cannot create output folder ${printableText(dir)}: ${errnoOf(error)}`);
+		throw new UsageError(`cannot create output folder ${printable(dir)}: ${errnoOf(error)}`);
 	}
 	const lock = join(dir, LOCK);
 	for (;;) {
@@ -83,15 +85,18 @@ export function holdOutputFolder(dir: string): void {
 			// A folder this run made and left empty (it stopped early) goes again: untouched means absent.
 			process.once('exit', () => {
 				if (readFileOrEmpty(lock) === String(process.pid)) rmSync(lock, { force: true });
-				if (created && existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+				for (const folder of created) {
+					if (!existsSync(folder) || readdirSync(folder).length > 0) break;
+					rmdirSync(folder);
+				}
 			});
 			break;
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot lock output folder ${printableText(dir)}: ${errnoOf(error)}`);
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot lock output folder ${printable(dir)}: ${errnoOf(error)}`);
 			const holder = Number(readFileOrEmpty(lock));
 			if (holder === process.pid) return;
 			if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-				throw new UsageError(`output folder ${printableText(dir)} is in use by another fpu-kvm-testgen run (pid ${holder}); wait for it or choose another --out`);
+				throw new UsageError(`output folder ${printable(dir)} is in use by another fpu-kvm-testgen run (pid ${holder}); wait for it or choose another --out`);
 			}
 			// Left by a run that died: take it over.
 			rmSync(lock, { force: true });
@@ -115,8 +120,8 @@ function ensureRealFolder(root: string, dir: string): void {
 		at = join(at, part);
 		if (!existsSync(at) && !isLink(at)) mkdirSync(at);
 		const stat = lstatSync(at);
-		if (stat.isSymbolicLink()) throw new UsageError(`${printableText(at)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
-		if (!stat.isDirectory()) throw new UsageError(`${printableText(at)} inside the output folder is not a folder`);
+		if (stat.isSymbolicLink()) throw new UsageError(`${printable(at)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
+		if (!stat.isDirectory()) throw new UsageError(`${printable(at)} inside the output folder is not a folder`);
 	}
 }
 
@@ -164,7 +169,7 @@ export function writeOutputFiles(dir: string, files: ReadonlyMap<string, string>
 		} catch (error) {
 			for (const temp of temps) rmSync(temp, { force: true });
 			if (error instanceof UsageError) throw error;
-			throw new UsageError(`cannot write into output folder ${printableText(dir)}: ${errnoOf(error)}`);
+			throw new UsageError(`cannot write into output folder ${printable(dir)}: ${errnoOf(error)}`);
 		}
 		// A rename replaces a link at the target name instead of following it.
 		[...files.keys()].forEach((name, i) => renameSync(temps[i]!, join(dir, name)));
@@ -175,20 +180,20 @@ export function writeOutputFiles(dir: string, files: ReadonlyMap<string, string>
 export function writeOutputFile(path: string, content: string): void {
 	const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
 	try {
-		if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${printableText(path)}: it is a folder`);
+		if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${printable(path)}: it is a folder`);
 		rmSync(temp, { force: true });
 		writeFileSync(temp, content, { flag: 'wx' });
 		renameSync(temp, path);
 	} catch (error) {
 		rmSync(temp, { force: true });
 		if (error instanceof UsageError) throw error;
-		throw new UsageError(`cannot write ${printableText(path)}: ${errnoOf(error)}`);
+		throw new UsageError(`cannot write ${printable(path)}: ${errnoOf(error)}`);
 	}
 }
 
 /** Throws now if `path` could not be written later: its folder must exist and it must not be a folder. */
 export function assertWritableFile(path: string, what: string): void {
 	const folder = dirname(path);
-	if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`${what} ${printableText(path)}: folder ${printableText(folder)} does not exist`);
-	if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${what} ${printableText(path)} is a folder`);
+	if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`${what} ${printable(path)}: folder ${printable(folder)} does not exist`);
+	if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`${what} ${printable(path)} is a folder`);
 }

@@ -9,10 +9,34 @@ import { DYNAMIC, FPSSE, INTEL_LAYOUT, KVM_SUPPORTED_XCR0_AMX, MPX, USER_SUPPORT
 const HEX_MASK = /^0x[0-9a-fA-F]{1,16}$/;
 const hexMask = z.string().regex(HEX_MASK, 'must be a hex mask like 0x602e7');
 
-export const platformSchema = z
+/** The standard-format XSAVE area ends within 64 KiB (CPUID.0xD sizes are far below). */
+export const XSAVE_AREA_MAX = 65536;
+/** Legacy area and XSAVE header: extended components start after them. */
+const FIRST_OFFSET = 576;
+/** A description is printed in one line of the console and in reports. */
+export const DESCRIPTION_MAX = 200;
+export const PLATFORM_ID_MAX = 64;
+/** C0 and C1 controls and DEL: a description that holds one could rewrite the terminal or span lines. */
+const ONE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
+
+const component = z
 	.object({
-		id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
-		description: z.string().min(1),
+		offset: z.number().int().min(FIRST_OFFSET, 'must be at least 576 (after the legacy area and the XSAVE header)').max(XSAVE_AREA_MAX - 1, 'must be below 65536'),
+		size: z.number().int().min(1).max(XSAVE_AREA_MAX - FIRST_OFFSET, `must be at most ${XSAVE_AREA_MAX - FIRST_OFFSET}`),
+	})
+	.strict();
+
+const platformObject = z
+	.object({
+		id: z
+			.string()
+			.max(PLATFORM_ID_MAX, `must be at most ${PLATFORM_ID_MAX} characters`)
+			.regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+		description: z
+			.string()
+			.min(1)
+			.max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`)
+			.regex(ONE_LINE, 'must be one line without control characters'),
 		cpu: z
 			.object({
 				/** XCR0 the host kernel enabled (fpu_user_cfg.max_features plus supervisor-free bits). */
@@ -24,9 +48,7 @@ export const platformSchema = z
 				/** CPUID.(0DH,1).EAX[3]: XSAVES (Linux needs it for XFD, cpuid-deps.c). */
 				xsaves: z.boolean(),
 				/** CPUID.(0DH,i) EBX/EAX per extended component, where they differ from Intel's layout. */
-				components: z
-					.record(z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'), z.object({ offset: z.number().int().min(576), size: z.number().int().min(1) }).strict())
-					.optional(),
+				components: z.record(z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'), component).optional(),
 			})
 			.strict(),
 		kvm: z
@@ -57,35 +79,74 @@ export const platformSchema = z
 			})
 			.strict(),
 	})
-	.strict()
-	.superRefine((p, ctx) => {
-		// Field checks already reported a malformed mask; the cross-field rules need a number.
-		if (!HEX_MASK.test(p.cpu.xcr0)) return;
-		const xcr0 = BigInt(p.cpu.xcr0);
-		const hasXtile = (xcr0 & XTILE) !== 0n;
-		if ((xcr0 & FPSSE) !== FPSSE) {
-			ctx.addIssue({ code: 'custom', path: ['cpu', 'xcr0'], message: 'must include x87 and SSE (0x3)' });
-		}
-		if (hasXtile && (xcr0 & XTILE) !== XTILE) {
-			ctx.addIssue({ code: 'custom', path: ['cpu', 'xcr0'], message: 'XTILECFG and XTILEDATA must be both set or both clear' });
-		}
-		// Linux enables AMX only with AMX_TILE => XFD => XSAVES (cpuid-deps.c:81-83, §1.1).
-		if (hasXtile && !(p.cpu.amx && p.cpu.xfd && p.cpu.xsaves)) {
-			ctx.addIssue({ code: 'custom', path: ['cpu', 'xcr0'], message: 'AMX bits need cpu.amx, cpu.xfd and cpu.xsaves' });
-		}
-		if (p.kvm.mpx && (xcr0 & MPX) !== MPX) {
-			ctx.addIssue({ code: 'custom', path: ['kvm', 'mpx'], message: 'kvm.mpx needs both MPX bits in cpu.xcr0' });
-		}
-		const offer = p.kvm.offer;
-		if (!offer || !HEX_MASK.test(offer.xcr0)) return;
-		const offered = BigInt(offer.xcr0);
-		// KVM can only offer what the host kernel enabled (supported_xcr0 = host XCR0 & ..., x86.c:9334).
-		if (offered & ~xcr0) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xcr0'], message: 'must be within cpu.xcr0' });
-		if (offered !== 0n && (offered & FPSSE) !== FPSSE) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xcr0'], message: 'must include x87 and SSE (0x3)' });
-		if (((offered & MPX) !== 0n) !== p.kvm.mpx) ctx.addIssue({ code: 'custom', path: ['kvm', 'mpx'], message: 'must say whether kvm.offer.xcr0 has the MPX bits' });
-		if (offer.xfd && !p.cpu.xfd) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'xfd'], message: 'KVM cannot offer XFD the CPU lacks' });
-		if (offer.amx && !p.cpu.amx) ctx.addIssue({ code: 'custom', path: ['kvm', 'offer', 'amx'], message: 'KVM cannot offer AMX the CPU lacks' });
-	});
+	.strict();
+
+type PlatformObject = z.infer<typeof platformObject>;
+
+export const platformSchema = platformObject.superRefine((p, ctx) => {
+	for (const { path, message } of [...componentProblems(p.cpu.components ?? {}), ...maskProblems(p)]) ctx.addIssue({ code: 'custom', path, message });
+});
+
+interface Problem {
+	readonly path: string[];
+	readonly message: string;
+}
+
+type Components = Readonly<Record<string, { readonly offset: number; readonly size: number }>>;
+
+/** Each component inside the 64 KiB area, and no two sharing bytes: the model sums and compares their extents. */
+function componentProblems(components: Components): Problem[] {
+	const problems: Problem[] = [];
+	// In offset order, a component overlaps an earlier one iff it starts before the furthest end so far.
+	let furthest: { bit: string; end: number } | null = null;
+	for (const [bit, c] of Object.entries(components).sort(([, a], [, b]) => a.offset - b.offset)) {
+		const path = ['cpu', 'components', bit];
+		const end = c.offset + c.size;
+		if (end > XSAVE_AREA_MAX) problems.push({ path, message: `ends at ${end}, beyond the ${XSAVE_AREA_MAX}-byte XSAVE area` });
+		if (furthest && furthest.end > c.offset) problems.push({ path, message: `overlaps component ${furthest.bit}` });
+		if (!furthest || end > furthest.end) furthest = { bit, end };
+	}
+	return problems;
+}
+
+/** Host XCR0 bits only Linux's user components use, and KVM's offer within them. */
+function maskProblems(p: PlatformObject): Problem[] {
+	// Field checks already reported a malformed mask; the cross-field rules need a number.
+	if (!HEX_MASK.test(p.cpu.xcr0)) return [];
+	const xcr0 = BigInt(p.cpu.xcr0);
+	const problems = [...userBitProblems(xcr0, ['cpu', 'xcr0'])];
+	const hasXtile = (xcr0 & XTILE) !== 0n;
+	if ((xcr0 & FPSSE) !== FPSSE) problems.push({ path: ['cpu', 'xcr0'], message: 'must include x87 and SSE (0x3)' });
+	if (hasXtile && (xcr0 & XTILE) !== XTILE) problems.push({ path: ['cpu', 'xcr0'], message: 'XTILECFG and XTILEDATA must be both set or both clear' });
+	// Linux enables AMX only with AMX_TILE => XFD => XSAVES (cpuid-deps.c:81-83, §1.1).
+	if (hasXtile && !(p.cpu.amx && p.cpu.xfd && p.cpu.xsaves)) problems.push({ path: ['cpu', 'xcr0'], message: 'AMX bits need cpu.amx, cpu.xfd and cpu.xsaves' });
+	if (p.kvm.mpx && (xcr0 & MPX) !== MPX) problems.push({ path: ['kvm', 'mpx'], message: 'kvm.mpx needs both MPX bits in cpu.xcr0' });
+	return [...problems, ...offerProblems(p, xcr0)];
+}
+
+/**
+ * XCR0 bits outside XFEATURE_MASK_USER_SUPPORTED name no component the model knows (a mask of all
+ * ones would otherwise pass for a CPU with every feature).
+ */
+function userBitProblems(mask: bigint, path: string[]): Problem[] {
+	const extra = mask & ~USER_SUPPORTED;
+	return extra ? [{ path, message: `has bits 0x${extra.toString(16)} outside the user XSAVE components 0x${USER_SUPPORTED.toString(16)}` }] : [];
+}
+
+function offerProblems(p: PlatformObject, xcr0: bigint): Problem[] {
+	const offer = p.kvm.offer;
+	if (!offer || !HEX_MASK.test(offer.xcr0)) return [];
+	const offered = BigInt(offer.xcr0);
+	const path = ['kvm', 'offer', 'xcr0'];
+	const problems = [...userBitProblems(offered, path)];
+	// KVM can only offer what the host kernel enabled (supported_xcr0 = host XCR0 & ..., x86.c:9334).
+	if (offered & ~xcr0) problems.push({ path, message: 'must be within cpu.xcr0' });
+	if (offered !== 0n && (offered & FPSSE) !== FPSSE) problems.push({ path, message: 'must include x87 and SSE (0x3)' });
+	if (((offered & MPX) !== 0n) !== p.kvm.mpx) problems.push({ path: ['kvm', 'mpx'], message: 'must say whether kvm.offer.xcr0 has the MPX bits' });
+	if (offer.xfd && !p.cpu.xfd) problems.push({ path: ['kvm', 'offer', 'xfd'], message: 'KVM cannot offer XFD the CPU lacks' });
+	if (offer.amx && !p.cpu.amx) problems.push({ path: ['kvm', 'offer', 'amx'], message: 'KVM cannot offer AMX the CPU lacks' });
+	return problems;
+}
 
 export type PlatformFile = z.infer<typeof platformSchema>;
 

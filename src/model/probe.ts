@@ -2,15 +2,27 @@
 import { z } from 'zod';
 import type { PlatformFile } from './platform.js';
 import type { RevisionId } from './revision.js';
-import { MPX, parseHex } from './xfeatures.js';
+import { MPX, USER_SUPPORTED, hex, parseHex } from './xfeatures.js';
 
 const hexValue = z.string().regex(/^0x[0-9a-fA-F]{1,16}$/, 'must be a hex value like 0x7');
 const u32 = z.number().int().min(0).max(0xffffffff);
+/** CPUID.0xD offsets and sizes of the standard format, which ends within 64 KiB. */
+const areaBytes = z.number().int().min(0).max(65536, 'must be at most 65536');
+/** utsname.release holds at most 64 characters (__NEW_UTS_LEN); it is printed in one line. */
+const RELEASE_MAX = 64;
+/** KVM_GET_SUPPORTED_CPUID returns at most KVM_MAX_CPUID_ENTRIES (256) leaves. */
+const CPUID_ENTRIES_MAX = 256;
+/** KVM_CAP_XSAVE2 is 0 without the capability, else the size of a KVM_GET_XSAVE2 buffer: legacy area, header and more. */
+const XSAVE_MIN = 576;
 
-export const probeSchema = z
+const probeObject = z
 	.object({
 		format: z.literal('fpu-kvm-testgen/probe/1'),
-		kernelRelease: z.string().min(1),
+		kernelRelease: z
+			.string()
+			.min(1)
+			.max(RELEASE_MAX, `must be at most ${RELEASE_MAX} characters`)
+			.regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must be one line without control characters'),
 		backend: z.enum(['vmx', 'svm', 'pvm', 'other']),
 		devKvm: z.boolean(),
 		cpu: z
@@ -21,16 +33,21 @@ export const probeSchema = z
 				cpuid7Edx: hexValue,
 				cpuidD1Eax: hexValue,
 				/** CPUID.(0DH,i) offset (EBX) and size (EAX) of each user component. */
-				components: z.record(z.string().regex(/^\d+$/), z.object({ offset: u32, size: u32 }).strict()),
+				components: z.record(z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'), z.object({ offset: areaBytes, size: areaBytes }).strict()),
 			})
 			.strict(),
 		kvm: z
 			.object({
-				apiVersion: z.number().int(),
-				capXsave2: z.number().int(),
+				apiVersion: z.number().int().min(0, 'must be at least 0'),
+				capXsave2: z
+					.number()
+					.int()
+					.refine((n) => n === 0 || (n >= XSAVE_MIN && n <= 0x7fffffff), `must be 0 or a size of at least ${XSAVE_MIN}`),
 				/** Whether KVM_GET_MSR_INDEX_LIST lists IA32_XFD and IA32_XFD_ERR; null if the ioctl failed, absent in older reports. */
 				msrIndexList: z.object({ xfd: z.boolean(), xfdErr: z.boolean() }).strict().nullable().optional(),
-				supportedCpuid: z.array(z.object({ function: u32, index: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }).strict()),
+				supportedCpuid: z
+					.array(z.object({ function: u32, index: u32, eax: u32, ebx: u32, ecx: u32, edx: u32 }).strict())
+					.max(CPUID_ENTRIES_MAX, `must have at most ${CPUID_ENTRIES_MAX} entries`),
 				xcompGuestSupp: hexValue.nullable(),
 			})
 			.strict()
@@ -39,6 +56,16 @@ export const probeSchema = z
 		xcompGuestPerm: hexValue.nullable(),
 	})
 	.strict();
+
+/**
+ * The probe reports KVM's answers iff it opened /dev/kvm; a usable KVM reports CPUID leaves (the
+ * model's KVM offer is read from them: an empty list would pass for a KVM that offers nothing).
+ */
+export const probeSchema = probeObject.superRefine((p, ctx) => {
+	if (p.devKvm && !p.kvm) ctx.addIssue({ code: 'custom', path: ['kvm'], message: 'must be set when devKvm is true' });
+	if (p.devKvm && p.kvm && !p.kvm.supportedCpuid.length) ctx.addIssue({ code: 'custom', path: ['kvm', 'supportedCpuid'], message: 'must not be empty when devKvm is true' });
+	if (!p.devKvm && p.kvm) ctx.addIssue({ code: 'custom', path: ['kvm'], message: 'must be null when devKvm is false' });
+});
 
 export type Probe = z.infer<typeof probeSchema>;
 
@@ -70,7 +97,8 @@ export function platformFromProbe(probe: Probe): PlatformFile {
 		id: 'host',
 		description: `this machine (probed: Linux ${probe.kernelRelease}, KVM backend ${probe.backend})`,
 		cpu: {
-			xcr0: probe.cpu.xcr0,
+			// Components the model does not know (APX, bit 19, on newer kernels) are left out.
+			xcr0: hex(parseHex(probe.cpu.xcr0) & USER_SUPPORTED),
 			xfd: bitSet(probe.cpu.cpuidD1Eax, 4),
 			amx: bitSet(probe.cpu.cpuid7Edx, 24),
 			xsaves: bitSet(probe.cpu.cpuidD1Eax, 3),

@@ -10,7 +10,7 @@ import type { TreeInfo } from '../tree/detect.js';
 import type { ExplainedStep } from '../enumerate/explain.js';
 import type { Behaviour, Op, Platform, Probe, RevisionId, RuleId } from '../model/index.js';
 import { rule } from '../model/index.js';
-import { printableText } from '../command.js';
+import { printable } from '../input-file.js';
 
 export type Print = (line: string) => void;
 
@@ -148,9 +148,13 @@ export function printBaseline(print: Print, diff: BaselineDiff): void {
 	list('  missing cases', diff.missingCases);
 }
 
-/** Control characters from inputs are escaped; only the line breaks of a multi-line report stay. */
-export function printError(print: Print, message: string): void {
-	print(`fpu-kvm-testgen: error: ${message.split('\n').map(printableText).join('\n')}`);
+/**
+ * One line, control characters escaped, whatever the message holds; only an infrastructure failure
+ * that quotes a tool's own output (compiler errors) keeps its line breaks.
+ */
+export function printError(print: Print, message: string, multiline = false): void {
+	const text = multiline ? message.split('\n').map(printable).join('\n') : printable(message);
+	print(`fpu-kvm-testgen: error: ${text}`);
 }
 
 export function printKernelBuild(print: Print, result: KernelBuildResult): void {

@@ -1,13 +1,14 @@
 // The run job: read what generate and build left in the output folder, run it, write the reports.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkKnownIssues, parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
+import { MAX_KNOWN_ISSUES, checkKnownIssues, parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
 import type { CaseResult, CaseStatus, RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
 import { writeOutputFile } from '../emit/write-output.js';
 import { UsageError } from '../errors.js';
-import { jsonReport, runReportSchema } from '../report/json.js';
+import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
+import { jsonReport, runReportSchema, type RunReportJson } from '../report/json.js';
 import { junitReport } from '../report/junit.js';
 import { ktapReport } from '../report/ktap-report.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
@@ -41,38 +42,46 @@ export interface RunOptions {
 
 export function readExpected(outDir: string): ExpectedDocument {
 	const path = join(outDir, 'expected.json');
-	if (!existsSync(path)) throw new UsageError(`${path} does not exist: run 'fpu-kvm-testgen generate --out ${outDir}' first`);
+	const shown = printable(path);
+	if (!existsSync(path)) throw new UsageError(`${shown} does not exist: run 'fpu-kvm-testgen generate --out ${printable(outDir)}' first`);
 	let data: unknown;
 	try {
-		data = JSON.parse(readFileSync(path, 'utf8'));
+		data = JSON.parse(readInputFile(path, 'expected results', INPUT_LIMITS.expected));
 	} catch (error) {
-		throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+		if (error instanceof UsageError) throw error;
+		// V8's message quotes the start of the text.
+		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
 	}
 	const parsed = expectedDocumentSchema.safeParse(data);
-	if (!parsed.success) {
-		const issue = parsed.error.issues[0]!;
-		throw new UsageError(`${path} fails its schema: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-	}
+	if (!parsed.success) throw new UsageError(`${shown} fails its schema: ${firstIssue(parsed.error)}`);
 	return parsed.data;
 }
 
-/** The shipped known issues, then the user's files. */
+/** The shipped known issues, then the user's files: at most MAX_KNOWN_ISSUES entries in all. */
 export function loadKnownIssues(files: readonly string[]): KnownIssue[] {
 	const shipped = existsSync(SHIPPED_ISSUES)
 		? readdirSync(SHIPPED_ISSUES).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(SHIPPED_ISSUES, n))
 		: [];
-	const entries = [...shipped, ...files].flatMap((path) => {
-		if (!existsSync(path)) throw new UsageError(`known-issues file ${path} does not exist`);
+	const entries: { issue: KnownIssue; source: string }[] = [];
+	for (const path of [...shipped, ...files]) {
+		if (!existsSync(path)) throw new UsageError(`known-issues file ${printable(path)} does not exist`);
+		const text = readInputFile(path, 'known-issues file', INPUT_LIMITS.knownIssues);
+		checkYamlNesting(text, `known-issues file ${printable(path)}`);
+		let issues: KnownIssue[];
 		try {
-			return parseKnownIssues(readFileSync(path, 'utf8'), `known-issues file ${path}`).map((issue) => ({ issue, source: path }));
+			issues = parseKnownIssues(text, `known-issues file ${path}`);
 		} catch (error) {
-			throw new UsageError((error as Error).message);
+			// The parser's messages quote the file's path, keys and values.
+			throw new UsageError(quoted((error as Error).message, MESSAGE_MAX));
 		}
-	});
+		entries.push(...issues.map((issue) => ({ issue, source: path })));
+		// Counted per file, so a huge one is refused before the pairwise check below.
+		if (entries.length > MAX_KNOWN_ISSUES) throw new UsageError(`known-issues file ${printable(path)} brings the known issues to ${entries.length}: at most ${MAX_KNOWN_ISSUES} in all`);
+	}
 	try {
 		checkKnownIssues(entries);
 	} catch (error) {
-		throw new UsageError((error as Error).message);
+		throw new UsageError(quoted((error as Error).message, MESSAGE_MAX));
 	}
 	return entries.map((e) => e.issue);
 }
@@ -104,13 +113,22 @@ export interface BaselineDiff {
 
 const BAD: ReadonlySet<CaseStatus> = new Set(['FAIL', 'XPASS', 'TIMEOUT', 'CRASH', 'ERROR']);
 
-export function compareWithBaseline(report: RunReport, baselinePath: string): BaselineDiff {
-	let previous: ReturnType<typeof runReportSchema.parse>;
+/** A previous run report, read and checked before the run so a bad one costs nothing. */
+export function readBaseline(baselinePath: string): RunReportJson {
+	const shown = `baseline ${printable(baselinePath)}`;
+	let data: unknown;
 	try {
-		previous = runReportSchema.parse(JSON.parse(readFileSync(baselinePath, 'utf8')));
+		data = JSON.parse(readInputFile(baselinePath, 'baseline', INPUT_LIMITS.baseline));
 	} catch (error) {
-		throw new UsageError(`baseline ${baselinePath} is not a run report: ${(error as Error).message.split('\n')[0]}`);
+		if (error instanceof UsageError) throw error;
+		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
 	}
+	const parsed = runReportSchema.safeParse(data);
+	if (!parsed.success) throw new UsageError(`${shown} is not a run report: ${firstIssue(parsed.error)}`);
+	return parsed.data;
+}
+
+export function compareWithBaseline(report: RunReport, previous: RunReportJson): BaselineDiff {
 	const before = new Map(previous.cases.map((c) => [c.id, c.status as CaseStatus]));
 	const now = new Map(report.cases.map((c) => [c.id, c.status]));
 	return {
@@ -124,6 +142,7 @@ export function compareWithBaseline(report: RunReport, baselinePath: string): Ba
 export async function runCommand(options: RunOptions): Promise<{ report: RunReport; baseline: BaselineDiff | null }> {
 	const outDir = resolve(options.outDir);
 	const expected = readExpected(outDir);
+	const previous = options.baseline ? readBaseline(options.baseline) : null;
 	const issues = loadKnownIssues(options.knownIssues);
 	const report = await runSuite({
 		outDir,
@@ -147,5 +166,5 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 	if (options.json) writeOutputFile(resolve(options.json), jsonReport(report));
 	if (options.junit) writeOutputFile(resolve(options.junit), junitReport(report));
 	if (options.ktap) writeOutputFile(resolve(options.ktap), ktapReport(report));
-	return { report, baseline: options.baseline ? compareWithBaseline(report, options.baseline) : null };
+	return { report, baseline: previous ? compareWithBaseline(report, previous) : null };
 }

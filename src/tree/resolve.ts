@@ -2,7 +2,8 @@
 // path or debian:VERSION (prepared on demand).
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { assertMakeSafePath, printableText } from '../command.js';
+import { assertMakeSafePath } from '../command.js';
+import { printable } from '../input-file.js';
 import { UsageError } from '../errors.js';
 import type { TreeInfo } from './detect.js';
 import { DEBIAN_SOURCES, prepareDebianTree, preparePathTree, type DebianSource } from './prepare.js';
@@ -26,7 +27,7 @@ export function checkTreeSpec(spec: string): void {
 		debianVersion(debian[1]!);
 		return;
 	}
-	if (!existsSync(spec) || !statSync(spec).isDirectory()) throw new UsageError(`kernel tree ${printableText(spec)} does not exist or is not a folder`);
+	if (!existsSync(spec) || !statSync(spec).isDirectory()) throw new UsageError(`kernel tree ${printable(spec)} does not exist or is not a folder`);
 	assertMakeSafePath(resolve(spec), 'the kernel tree', (m) => new UsageError(m));
 }
 
