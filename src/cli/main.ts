@@ -40,7 +40,7 @@ import { loadKnownIssues, parseShard, readBaseline, runCommand } from '../run/ru
 import { parseCasePattern } from '../compare/known-issues.js';
 import { defaultProbePath, probedPlatform, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
 import { checkTreeSpec, libraryTreeFor, prepareTree, resolveTree } from '../tree/resolve.js';
@@ -261,6 +261,12 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 	};
 
 	const runAndReport = async (o: RunCliOptions, checked: ReturnType<typeof runPreflight>, dialect?: Dialect, qemu?: QemuTarget) => {
+		// Ctrl-C or a CI runner's SIGTERM stops the running binaries; the summary and the reports of what
+		// finished still come out. A second signal finds no handler and ends the process at once.
+		const interrupt = new AbortController();
+		const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
+		process.once('SIGINT', onSignal);
+		process.once('SIGTERM', onSignal);
 		const { report, baseline } = await runCommand({
 			...(qemu ? { qemu } : {}),
 			outDir: o.out,
@@ -278,10 +284,16 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			...(o.baseline ? { baseline: o.baseline } : {}),
 			onCase: (r) => printCaseResult(print, r),
 			onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
+			abort: interrupt.signal,
+		}).finally(() => {
+			process.off('SIGINT', onSignal);
+			process.off('SIGTERM', onSignal);
 		});
-		printRunSummary(print, report);
+		const signal = interrupt.signal.aborted ? (interrupt.signal.reason as NodeJS.Signals) : null;
+		printRunSummary(print, report, signal);
 		if (baseline) printBaseline(print, baseline);
-		outcome.exitCode = report.exitCode;
+		// 128 + the signal's number, as a shell reports a command that a signal ended: 130 SIGINT, 143 SIGTERM.
+		outcome.exitCode = signal ? 128 + constants.signals[signal] : report.exitCode;
 	};
 
 	addRunOptions(cli.command('run').description('run a generated and built suite against the running kernel and compare every step with the model'))

@@ -117,7 +117,7 @@ export function printHeartbeat(print: Print, binary: string, results: number, to
 }
 
 /** The closing summary: counts, then every case that did not pass, then kernel health findings. */
-export function printRunSummary(print: Print, report: RunReport): void {
+export function printRunSummary(print: Print, report: RunReport, interruptedBy: NodeJS.Signals | null = null): void {
 	const counts = CASE_STATUSES.filter((s) => report.summary[s] > 0).map((s) => `${report.summary[s]} ${s}`);
 	print('');
 	const where = report.target === 'native' ? '' : ` in ${report.target}`;
@@ -136,7 +136,8 @@ export function printRunSummary(print: Print, report: RunReport): void {
 	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'})${reason ? `: ${reason}` : ''}`);
 	if (report.staleKnownIssues.length) print(`  stale known issues (in scope, explained nothing in this run): ${report.staleKnownIssues.join(', ')}`);
 	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
-	print(report.exitCode === 0 ? 'result: as expected' : 'result: UNEXPECTED (exit 1)');
+	if (interruptedBy) print(`result: INTERRUPTED by ${interruptedBy}: the cases that had not finished are ERROR 'interrupted (${interruptedBy})'`);
+	else print(report.exitCode === 0 ? 'result: as expected' : 'result: UNEXPECTED (exit 1)');
 }
 
 export function printBaseline(print: Print, diff: BaselineDiff): void {

@@ -2,7 +2,7 @@
 // logic in run-suite.ts hands an executor a batch of executions and gets one outcome per execution.
 import type { CaseRun } from '../compare/compare.js';
 import type { ExpectedCase } from '../emit/expected-schema.js';
-import type { KtapDocument, KtapTest, Observation } from '../ktap/parse.js';
+import { KtapStream, type KtapDocument, type KtapTest, type Observation } from '../ktap/parse.js';
 
 /** One run of one test binary: the whole family, or the cases named in args. */
 export interface Execution {
@@ -28,6 +28,8 @@ export interface ExecutionOutcome {
 	readonly health: readonly string[];
 	/** Set when the target died (a guest panic): the cases the binary did not reach are reported as not run. */
 	readonly notRun: string | null;
+	/** Set when the run was interrupted (RunRequest.abort) while the binary ran or before it started. */
+	readonly interrupted?: boolean;
 }
 
 export interface ExecutionHooks {
@@ -37,8 +39,11 @@ export interface ExecutionHooks {
 }
 
 export interface Executor {
-	/** Runs a batch; outcomes in the order of the executions. */
-	run(executions: readonly Execution[], hooks: ExecutionHooks, deadline: number): Promise<ExecutionOutcome[]>;
+	/**
+	 * Runs a batch; outcomes in the order of the executions. Once abort fires, the running binaries are
+	 * stopped, no other starts, and their outcomes are `interrupted`.
+	 */
+	run(executions: readonly Execution[], hooks: ExecutionHooks, deadline: number, abort?: AbortSignal): Promise<ExecutionOutcome[]>;
 }
 
 /** How kselftest binaries end: 0 all passed, 1 some case failed, 4 all skipped. */
@@ -47,7 +52,18 @@ export function stopForExit(code: number | null, signal: NodeJS.Signals | string
 	if (code === null) return { status: 'ERROR', reason: 'the test binary could not be started' };
 	if (![0, 1, 4].includes(code)) {
 		const hint = code === 254 ? ' (a TEST_ASSERT failed)' : '';
-		return { status: 'ERROR', reason: `the test binary exited with ${code}${hint}` };
+		return { status: 'ERROR', reason: `the test binary exited with code ${code}${hint}` };
 	}
 	return null;
+}
+
+/** 'interrupted (SIGINT)' when the run was aborted with the signal's name as the reason, else 'interrupted'. */
+export function interruptedStop(abort: AbortSignal | undefined): Stop {
+	const reason: unknown = abort?.reason;
+	return { status: 'ERROR', reason: typeof reason === 'string' && reason ? `interrupted (${reason})` : 'interrupted' };
+}
+
+/** The outcome of an execution that the interruption kept from starting. */
+export function notStarted(abort: AbortSignal | undefined): ExecutionOutcome {
+	return { output: '', doc: new KtapStream().end(), stop: interruptedStop(abort), durationMs: 0, health: [], notRun: null, interrupted: true };
 }

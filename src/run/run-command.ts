@@ -37,6 +37,8 @@ export interface RunOptions {
 	/** Run inside this kernel booted in QEMU instead of on the running kernel. */
 	readonly qemu?: QemuTarget;
 	readonly onCase: (r: CaseResult) => void;
+	/** SIGINT/SIGTERM: running binaries are stopped, what finished is still reported. */
+	readonly abort?: AbortSignal;
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
 
@@ -162,6 +164,7 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 		executor: options.qemu ? qemuExecutor(options.qemu) : localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
 		onCase: options.onCase,
 		onHeartbeat: options.onHeartbeat,
+		...(options.abort ? { abort: options.abort } : {}),
 	});
 	if (options.json) writeOutputFile(resolve(options.json), jsonReport(report));
 	if (options.junit) writeOutputFile(resolve(options.junit), junitReport(report));

@@ -1,6 +1,8 @@
 // Runs a built suite and compares every case with expected.json: every binary (or a shard of the
 // cases) in one batch; cases that a stopped binary did not report go in a second batch, one run per
 // case, so no case is lost. The executor decides where binaries run (this machine, or a booted kernel).
+// A case's result can change after it was reported: when the binary reports it again, or ends badly
+// (a bad exit code, a signal) after printing every result. An interrupted run still gives its report.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareCase, compareContext, skippedByIssue, type CaseRun } from '../compare/compare.js';
@@ -9,7 +11,8 @@ import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compa
 import { testName, familiesOf } from '../emit/c/render.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
-import type { Execution, ExecutionOutcome, Executor, Stop } from './executor.js';
+import type { KtapTest, Observation } from '../ktap/parse.js';
+import { interruptedStop, type Execution, type ExecutionOutcome, type Executor, type Stop } from './executor.js';
 
 export interface Shard {
 	readonly index: number;
@@ -30,6 +33,13 @@ export interface RunRequest {
 	/** Only the cases matching one of these patterns, * for any run of characters (all when null). */
 	readonly cases: readonly string[] | null;
 	readonly executor: Executor;
+	/**
+	 * Interrupts the run (the CLI aborts on SIGINT and SIGTERM): the running binaries are stopped, none
+	 * starts, the cases without a result are ERROR 'interrupted (REASON)' where the abort's reason is a
+	 * string such as 'SIGINT' (else 'interrupted'), and the report of what finished is returned.
+	 */
+	readonly abort?: AbortSignal;
+	/** Called for each case as soon as its result is known, and again if that result changes: the last call holds. */
 	readonly onCase: (result: CaseResult) => void;
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
@@ -85,35 +95,53 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 	}
 	const health: { finding: string; cases: string[] }[] = [];
 	const context = compareContext(request.expected, request.issues, request.scope);
+	// What each result was compared from, for a verdict on its binary that comes after it.
+	const runs = new Map<string, CaseRun>();
 	const finish = (c: ExpectedCase, run: CaseRun) => {
 		const result = compareCase(c, run, context);
+		runs.set(c.id, run);
 		results.set(c.id, result);
 		request.onCase(result);
+	};
+	// A binary that failed (an exit code, a signal) after its last result: where is not known, so no
+	// case it passed can stand as PASS.
+	const blameEnd = (execution: Execution, outcome: ExecutionOutcome) => {
+		const stop = badEnd(outcome);
+		if (!stop) return;
+		// A deviation explains a difference, never a failed TEST_ASSERT: XFAIL goes too.
+		const blamed = new Set(['PASS', 'XFAIL']);
+		for (const c of execution.cases) if (blamed.has(results.get(c.id)?.status ?? '')) finish(c, { ...runs.get(c.id)!, stopped: stop });
 	};
 	const runBatch = (executions: readonly Execution[]) => runStreaming(executions, request, deadline, health, finish);
 
 	const second: Execution[] = [];
 	for (const [execution, outcome] of zip(first, await runBatch(first))) {
 		const missing = execution.cases.filter((c) => !results.has(c.id));
-		if (!missing.length) continue;
+		if (!missing.length) {
+			blameEnd(execution, outcome);
+			continue;
+		}
 		// The case the binary was in when it stopped takes the blame; the others get a run of their own,
-		// unless the whole target died (a guest panic): then they are reported as not run.
+		// unless the whole target died (a guest panic) or the run was interrupted.
 		if (outcome.stop) {
 			const culprit = missing.shift()!;
 			finish(culprit, stoppedCase(execution, culprit, outcome, outcome.stop));
 		}
-		if (outcome.notRun) {
-			for (const c of missing) finish(c, notRunCase(execution, outcome.notRun));
+		if (outcome.notRun || outcome.interrupted) {
+			const stop = outcome.notRun ? notRunStop(outcome.notRun) : interruptedStop(request.abort);
+			for (const c of missing) finish(c, unfinishedCase(execution, stop));
 			continue;
 		}
 		for (const c of missing) second.push({ id: `${execution.binary}:${c.id}`, binary: execution.binary, path: execution.path, args: [c.id], cases: [c] });
 	}
-	if (second.length) {
+	if (second.length && request.abort?.aborted) {
+		for (const execution of second) finish(execution.cases[0]!, unfinishedCase(execution, interruptedStop(request.abort)));
+	} else if (second.length) {
 		for (const [execution, outcome] of zip(second, await runBatch(second))) {
 			const c = execution.cases[0]!;
-			if (results.has(c.id)) continue;
-			if (outcome.stop) finish(c, stoppedCase(execution, c, outcome, outcome.stop));
-			else if (outcome.notRun) finish(c, notRunCase(execution, outcome.notRun));
+			if (results.has(c.id)) blameEnd(execution, outcome);
+			else if (outcome.stop) finish(c, stoppedCase(execution, c, outcome, outcome.stop));
+			else if (outcome.notRun) finish(c, unfinishedCase(execution, notRunStop(outcome.notRun)));
 			else finish(c, stoppedCase(execution, c, outcome, { status: 'ERROR', reason: 'the test binary printed no result for this case' }));
 		}
 	}
@@ -134,6 +162,16 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 	};
 }
 
+/**
+ * How a binary that printed every result failed at its end, as the verdict on the cases it passed:
+ * its exit code or a signal, not a timeout, the runner's interruption or the death of the target.
+ */
+function badEnd(outcome: ExecutionOutcome): Stop | null {
+	const stop = outcome.stop;
+	if (!stop || stop.status === 'TIMEOUT' || outcome.notRun || outcome.interrupted) return null;
+	return { status: 'ERROR', reason: `${stop.reason} after printing its results` };
+}
+
 /** Runs a batch, comparing each case the moment its result line arrives. */
 async function runStreaming(
 	executions: readonly Execution[],
@@ -142,22 +180,27 @@ async function runStreaming(
 	health: { finding: string; cases: string[] }[],
 	finish: (c: ExpectedCase, run: CaseRun) => void,
 ): Promise<ExecutionOutcome[]> {
-	const reported = new Set<string>();
+	// Each case is in one execution of a batch; a second result for it makes it ERROR, named once.
+	const seen = new Map<string, { readonly run: CaseRun; again: boolean }>();
 	const outcomes = await request.executor.run(
 		executions,
 		{
 			onTest: (execution, test, observations) => {
 				const expected = execution.cases.find((c) => c.id === test.name);
-				if (!expected || reported.has(test.name)) return;
-				reported.add(test.name);
-				const mine = observations.filter((o) => o.caseId === test.name);
-				const run: CaseRun = { binary: execution.binary, result: test, observations: mine, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] };
-				writeCaseLog(request.outDir, test.name, run);
-				finish(expected, run);
+				const earlier = seen.get(test.name);
+				// A third result adds nothing to the error the second one made.
+				if (!expected || earlier?.again) return;
+				const run = reportedRun(execution, test, observations);
+				if (earlier) earlier.again = true;
+				else seen.set(test.name, { run, again: false });
+				const final = earlier ? reportedTwice(earlier.run, run) : run;
+				writeCaseLog(request.outDir, test.name, final);
+				finish(expected, final);
 			},
 			onHeartbeat: (execution, results, elapsed) => request.onHeartbeat(execution.binary, results, execution.cases.length, elapsed),
 		},
 		deadline,
+		request.abort,
 	);
 	for (const [execution, outcome] of zip(executions, outcomes)) {
 		for (const finding of outcome.health) health.push({ finding, cases: execution.cases.map((c) => c.id) });
@@ -165,14 +208,31 @@ async function runStreaming(
 	return outcomes;
 }
 
+function reportedRun(execution: Execution, test: KtapTest, observations: readonly Observation[]): CaseRun {
+	const mine = observations.filter((o) => o.caseId === test.name);
+	return { binary: execution.binary, result: test, observations: mine, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] };
+}
+
+/** A case with two result lines: neither can be trusted (no result, or compareCase would let a SKIP line win). */
+function reportedTwice(first: CaseRun, again: CaseRun): CaseRun {
+	const at = (run: CaseRun) => `${run.result!.status} at output line ${run.result!.line}`;
+	const reason = `the test binary reported this case more than once: first ${at(first)}, then ${at(again)}`;
+	return { ...again, result: null, stopped: { status: 'ERROR', reason }, log: [...first.log, ...again.log] };
+}
+
 function stoppedCase(execution: Execution, c: ExpectedCase, outcome: ExecutionOutcome, stop: Stop): CaseRun {
 	const observations = outcome.doc.observations.filter((o) => o.caseId === c.id);
-	const tail = outcome.output.trimEnd().split('\n').slice(-5);
+	const tail = outcome.output ? outcome.output.trimEnd().split('\n').slice(-5) : [];
 	return { binary: execution.binary, result: null, observations, stopped: stop, durationMs: outcome.durationMs, log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail] };
 }
 
-function notRunCase(execution: Execution, reason: string): CaseRun {
-	return { binary: execution.binary, result: null, observations: [], stopped: { status: 'ERROR', reason: `not run: ${reason}` }, durationMs: null, log: [`not run: ${reason}`] };
+function notRunStop(reason: string): Stop {
+	return { status: 'ERROR', reason: `not run: ${reason}` };
+}
+
+/** A case its binary never reached: the target died or the run was interrupted. */
+function unfinishedCase(execution: Execution, stop: Stop): CaseRun {
+	return { binary: execution.binary, result: null, observations: [], stopped: stop, durationMs: null, log: [stop.reason] };
 }
 
 function writeCaseLog(outDir: string, id: string, run: CaseRun): void {

@@ -1,17 +1,33 @@
 // A suite of one family whose binary is test/fixtures/programs/fake_test.c built to misbehave in a
-// chosen way while it runs case.b: for the runner's tests on this machine and in a QEMU guest.
+// chosen way while it runs case.b or after its last result: for the runner's tests on this machine and
+// in a QEMU guest.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '../../src/compare/known-issues.js';
-import type { CaseResult } from '../../src/compare/result.js';
+import type { CaseResult, RunReport } from '../../src/compare/result.js';
 import { testName } from '../../src/emit/c/render.js';
 import type { Executor } from '../../src/run/executor.js';
-import { runSuite } from '../../src/run/run-suite.js';
+import { runSuite, type RunRequest } from '../../src/run/run-suite.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
 import { REPO, tempDir } from '../helpers.js';
 
-export const MODES = { hang: 1, segfault: 2, assert: 3, 'mid-line': 4, flood: 5, garbage: 6, panic: 7 } as const;
+export const MODES = {
+	hang: 1,
+	segfault: 2,
+	assert: 3,
+	'mid-line': 4,
+	flood: 5,
+	garbage: 6,
+	panic: 7,
+	'assert-after': 8,
+	'abort-after': 9,
+	'reported-again': 10,
+	'id-again': 11,
+	escape: 12,
+	'escape-hang': 13,
+	'ignore-term': 14,
+} as const;
 export type Mode = keyof typeof MODES;
 
 function expectedCase(id: string, family: string): ExpectedCase {
@@ -41,14 +57,19 @@ export function fixtureSuite(mode: Mode, options: { static?: boolean } = {}): { 
 	return { outDir, binDir, expected };
 }
 
-/** Runs a fixture suite with an executor; the results by case id. */
-export async function runFixtureSuite(
+/** The fake binary of a fixture suite. */
+export function fixtureBinary(suite: ReturnType<typeof fixtureSuite>): string {
+	return join(suite.binDir, testName(suite.expected.cases[0]!.family));
+}
+
+/** Runs a fixture suite with an executor; the whole report. */
+export function runFixtureReport(
 	suite: ReturnType<typeof fixtureSuite>,
 	executor: Executor,
 	target: Target,
-	onCase: (r: CaseResult) => void = () => {},
-): Promise<Record<string, CaseResult>> {
-	const report = await runSuite({
+	extra: Partial<Pick<RunRequest, 'onCase' | 'abort' | 'overallTimeoutMs'>> = {},
+): Promise<RunReport> {
+	return runSuite({
 		...suite,
 		issues: [],
 		scope: { platform: 'p', revision: 'v6.12', backend: target === 'native' ? 'vmx' : 'svm', target },
@@ -57,8 +78,19 @@ export async function runFixtureSuite(
 		families: null,
 		cases: null,
 		executor,
-		onCase,
+		onCase: () => {},
 		onHeartbeat: () => {},
+		...extra,
 	});
+}
+
+/** Runs a fixture suite with an executor; the results by case id. */
+export async function runFixtureSuite(
+	suite: ReturnType<typeof fixtureSuite>,
+	executor: Executor,
+	target: Target,
+	onCase: (r: CaseResult) => void = () => {},
+): Promise<Record<string, CaseResult>> {
+	const report = await runFixtureReport(suite, executor, target, { onCase });
 	return Object.fromEntries(report.cases.map((c) => [c.id, c]));
 }

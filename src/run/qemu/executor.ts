@@ -2,7 +2,7 @@
 // parsed as it streams in, exactly as for a binary run on this machine.
 import { KtapStream } from '../../ktap/parse.js';
 import type { Execution, ExecutionOutcome, Executor, Stop } from '../executor.js';
-import { stopForExit } from '../executor.js';
+import { notStarted, stopForExit } from '../executor.js';
 import { healthFindings, troubleOf } from '../health.js';
 import { bootGuest, type BootRecord, type QemuTarget } from './boot.js';
 import type { GuestEndResult } from './initramfs.js';
@@ -19,7 +19,9 @@ interface Running {
 
 export function qemuExecutor(target: QemuTarget): Executor {
 	return {
-		async run(executions, hooks, deadline) {
+		async run(executions, hooks, deadline, abort) {
+			// bootGuest takes no abort signal, so a boot that has begun runs to its end; none begins after one.
+			if (abort?.aborted) return executions.map(() => notStarted(abort));
 			const byId = new Map(executions.map((e) => [e.id, e]));
 			const outcomes = new Map<string, ExecutionOutcome>();
 			let current: Running | null = null;
