@@ -388,6 +388,15 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
  * input, 3 infrastructure. Results go to `print` (stdout), errors to `printErr` (stderr).
  */
 export async function main(argv: readonly string[], print: Print = (l) => console.log(l), printErr: Print = (l) => console.error(l)): Promise<number> {
+	// SIGINT/SIGTERM end the tool through process.exit, so that its exit handlers release the output
+	// folder, remove folders it made and left empty, and kill the commands it started. A stage with a
+	// handler of its own (a run, a commit of files) is left to finish first.
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (process.listenerCount(signal) > 1) return;
+		process.exit(128 + constants.signals[signal]);
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
 	try {
 		const outcome = { exitCode: 0 };
 		await program(print, outcome, printErr).parseAsync(argv as string[]);
@@ -406,5 +415,8 @@ export async function main(argv: readonly string[], print: Print = (l) => consol
 		}
 		printError(printErr, `internal error: ${(error as Error).message}`);
 		return 70;
+	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
 	}
 }

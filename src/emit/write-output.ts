@@ -2,6 +2,7 @@
 // a time, nothing is written through a symbolic link inside it, and a set of files is either written
 // whole or not at all (temporary names first, then renames that an interrupt cannot split).
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { printable } from '../input-file.js';
 import { UsageError } from '../errors.js';
@@ -133,7 +134,10 @@ function isLink(path: string): boolean {
 	}
 }
 
-/** Signals that arrive while files are being committed wait until the commit is done. */
+/**
+ * Signals that arrive while files are being committed wait until the commit is done; then the tool
+ * ends as the signal asked, through process.exit so that its exit handlers still run.
+ */
 function deferSignals<T>(work: () => T): T {
 	let received: NodeJS.Signals | null = null;
 	const hold = (signal: NodeJS.Signals) => {
@@ -146,7 +150,7 @@ function deferSignals<T>(work: () => T): T {
 	} finally {
 		process.off('SIGINT', hold);
 		process.off('SIGTERM', hold);
-		if (received) process.kill(process.pid, received);
+		if (received) process.exit(128 + constants.signals[received]);
 	}
 }
 
