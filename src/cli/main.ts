@@ -36,7 +36,10 @@ import type { QemuTarget } from '../run/qemu/boot.js';
 import { probeInGuest } from '../run/qemu/guest-probe.js';
 import { prepareQemuTarget } from '../run/qemu/target.js';
 import { addKernelCommand } from './kernel-command.js';
-import { loadKnownIssues, parseShard, readBaseline, runCommand } from '../run/run-command.js';
+import { loadKnownIssues, parseShard, runCommand } from '../run/run-command.js';
+import { readBaseline } from '../report/json.js';
+import { writeReports } from '../report/write.js';
+import { compareWithBaseline } from '../compare/baseline.js';
 import { parseCasePattern } from '../compare/known-issues.js';
 import { defaultProbePath, probedPlatform, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
@@ -117,15 +120,14 @@ function runPreflight(o: RunCliOptions) {
 	}
 	loadKnownIssues(o.knownIssues);
 	o.case?.forEach(parseCasePattern);
-	if (o.baseline !== undefined) readBaseline(o.baseline);
+	const baseline = o.baseline === undefined ? null : readBaseline(o.baseline);
 	return {
+		baseline,
 		caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
 		overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
 		jobs: parseJobs(o.jobs),
 		shard: o.shard ? parseShard(o.shard) : null,
-		json: reportFile(o.json, '--json'),
-		junit: reportFile(o.junit, '--junit'),
-		ktap: reportFile(o.ktap, '--ktap'),
+		reports: { json: reportFile(o.json, '--json'), junit: reportFile(o.junit, '--junit'), ktap: reportFile(o.ktap, '--ktap') },
 	};
 }
 
@@ -267,7 +269,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
 		process.once('SIGINT', onSignal);
 		process.once('SIGTERM', onSignal);
-		const { report, baseline } = await runCommand({
+		const report = await runCommand({
 			...(qemu ? { qemu } : {}),
 			outDir: o.out,
 			...(dialect ? { dialect } : {}),
@@ -278,10 +280,6 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			shard: checked.shard,
 			families: o.family ?? null,
 			cases: o.case ?? null,
-			...(checked.json ? { json: checked.json } : {}),
-			...(checked.junit ? { junit: checked.junit } : {}),
-			...(checked.ktap ? { ktap: checked.ktap } : {}),
-			...(o.baseline ? { baseline: o.baseline } : {}),
 			onCase: (r) => printCaseResult(print, r),
 			onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
 			abort: interrupt.signal,
@@ -289,9 +287,10 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			process.off('SIGINT', onSignal);
 			process.off('SIGTERM', onSignal);
 		});
+		writeReports(report, checked.reports);
 		const signal = interrupt.signal.aborted ? (interrupt.signal.reason as NodeJS.Signals) : null;
 		printRunSummary(print, report, signal);
-		if (baseline) printBaseline(print, baseline);
+		if (checked.baseline) printBaseline(print, compareWithBaseline(report, checked.baseline));
 		// 128 + the signal's number, as a shell reports a command that a signal ended: 130 SIGINT, 143 SIGTERM.
 		outcome.exitCode = signal ? 128 + constants.signals[signal] : report.exitCode;
 	};

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { ExpectedCase } from '../emit/expected-schema.js';
-import type { CaseResult } from './result.js';
+import { TARGETS, type CaseResult, type Target } from './result.js';
 import { MECHANISMS, mechanismOps, type MechanismId } from './deviations.js';
 
 const list = z.array(z.string().min(1)).min(1);
@@ -19,8 +19,7 @@ export const CASE_PATTERN_MAX = 200;
 export const REASON_MAX = 2000;
 const casePattern = z.string().min(1).max(CASE_PATTERN_MAX, `must be at most ${CASE_PATTERN_MAX} characters`);
 
-export const TARGETS = ['native', 'qemu-kvm', 'qemu-tcg'] as const;
-export type Target = (typeof TARGETS)[number];
+export { TARGETS, type Target } from './result.js';
 
 const scopeShape = {
 	id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),

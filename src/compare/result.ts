@@ -1,5 +1,8 @@
 // The result tree every report is fed from: one entry per case, with the first differing step.
-import type { Target } from './known-issues.js';
+
+/** Where the suite ran: on the running kernel, or in QEMU with KVM or TCG (also a known-issues scope). */
+export const TARGETS = ['native', 'qemu-kvm', 'qemu-tcg'] as const;
+export type Target = (typeof TARGETS)[number];
 
 export const CASE_STATUSES = ['PASS', 'FAIL', 'SKIP', 'XFAIL', 'XPASS', 'TIMEOUT', 'CRASH', 'ERROR'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];

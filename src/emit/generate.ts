@@ -1,7 +1,7 @@
 // The generate job: suite -> expected.json, manifest.json and the C selftests, written atomically
 // into the output folder.
 import { buildSuite } from '../enumerate/suite.js';
-import { DIALECTS, type Dialect } from '../tree/detect.js';
+import { DIALECTS, type Dialect } from './c/dialects.js';
 import { renderSelftests } from './c/render.js';
 import { expectedDocument, manifest, type GenerateRequest } from './expected.js';
 import type { ExpectedDocument, Manifest } from './expected-schema.js';

@@ -4,7 +4,7 @@ import type { BuildResult } from '../build/build.js';
 import { minutesSeconds, type KernelBuildResult } from '../build/kernel.js';
 import { CASE_STATUSES, type CaseResult, type RunReport } from '../compare/result.js';
 import { describeOutcome } from './difference.js';
-import type { BaselineDiff } from '../run/run-command.js';
+import type { BaselineDiff } from '../compare/baseline.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
 import type { TreeInfo } from '../tree/detect.js';
 import type { ExplainedStep } from '../enumerate/explain.js';

@@ -2,7 +2,9 @@
 // same bytes, so reports of two runs can be diffed and stored next to expected.json.
 import { z } from 'zod';
 import { CASE_STATUSES, type CaseResult, type CaseStatus, type RunReport, type StepDifference } from '../compare/result.js';
-import { TARGETS } from '../compare/known-issues.js';
+import { TARGETS } from '../compare/result.js';
+import { UsageError } from '../errors.js';
+import { INPUT_LIMITS, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
 
 const count = z.number().int().min(0);
 
@@ -126,4 +128,19 @@ function caseToJson(c: CaseResult): RunReportJson['cases'][number] {
 		durationMs: c.durationMs,
 		log: [...c.log],
 	};
+}
+
+/** A previous run report, read and checked before the run so a bad one costs nothing. */
+export function readBaseline(baselinePath: string): RunReportJson {
+	const shown = `baseline ${printable(baselinePath)}`;
+	let data: unknown;
+	try {
+		data = JSON.parse(readInputFile(baselinePath, 'baseline', INPUT_LIMITS.baseline));
+	} catch (error) {
+		if (error instanceof UsageError) throw error;
+		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
+	}
+	const parsed = runReportSchema.safeParse(data);
+	if (!parsed.success) throw new UsageError(`${shown} is not a run report: ${firstIssue(parsed.error)}`);
+	return parsed.data;
 }

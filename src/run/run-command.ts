@@ -1,16 +1,12 @@
-// The run job: read what generate and build left in the output folder, run it, write the reports.
+// The run job: read what generate and build left in the output folder and run it.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_KNOWN_ISSUES, checkKnownIssues, parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
-import type { CaseResult, CaseStatus, RunReport } from '../compare/result.js';
+import type { CaseResult, RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
-import { writeOutputFile } from '../emit/write-output.js';
 import { UsageError } from '../errors.js';
 import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
-import { jsonReport, runReportSchema, type RunReportJson } from '../report/json.js';
-import { junitReport } from '../report/junit.js';
-import { ktapReport } from '../report/ktap-report.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { buildName } from '../build/build.js';
 import { localExecutor } from './local.js';
@@ -30,10 +26,6 @@ export interface RunOptions {
 	readonly shard: Shard | null;
 	readonly families: readonly string[] | null;
 	readonly cases: readonly string[] | null;
-	readonly json?: string;
-	readonly junit?: string;
-	readonly ktap?: string;
-	readonly baseline?: string;
 	/** Run inside this kernel booted in QEMU instead of on the running kernel. */
 	readonly qemu?: QemuTarget;
 	readonly onCase: (r: CaseResult) => void;
@@ -106,47 +98,11 @@ function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: bo
 	return join(outDir, 'bin', buildName(dialect, isStatic));
 }
 
-export interface BaselineDiff {
-	readonly newFailures: readonly string[];
-	readonly fixed: readonly string[];
-	readonly newCases: readonly string[];
-	readonly missingCases: readonly string[];
-}
-
-const BAD: ReadonlySet<CaseStatus> = new Set(['FAIL', 'XPASS', 'TIMEOUT', 'CRASH', 'ERROR']);
-
-/** A previous run report, read and checked before the run so a bad one costs nothing. */
-export function readBaseline(baselinePath: string): RunReportJson {
-	const shown = `baseline ${printable(baselinePath)}`;
-	let data: unknown;
-	try {
-		data = JSON.parse(readInputFile(baselinePath, 'baseline', INPUT_LIMITS.baseline));
-	} catch (error) {
-		if (error instanceof UsageError) throw error;
-		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
-	}
-	const parsed = runReportSchema.safeParse(data);
-	if (!parsed.success) throw new UsageError(`${shown} is not a run report: ${firstIssue(parsed.error)}`);
-	return parsed.data;
-}
-
-export function compareWithBaseline(report: RunReport, previous: RunReportJson): BaselineDiff {
-	const before = new Map(previous.cases.map((c) => [c.id, c.status as CaseStatus]));
-	const now = new Map(report.cases.map((c) => [c.id, c.status]));
-	return {
-		newFailures: report.cases.filter((c) => BAD.has(c.status) && !BAD.has(before.get(c.id) ?? 'PASS')).map((c) => c.id),
-		fixed: report.cases.filter((c) => !BAD.has(c.status) && before.has(c.id) && BAD.has(before.get(c.id)!)).map((c) => c.id),
-		newCases: report.cases.filter((c) => !before.has(c.id)).map((c) => c.id),
-		missingCases: previous.cases.filter((c) => !now.has(c.id)).map((c) => c.id),
-	};
-}
-
-export async function runCommand(options: RunOptions): Promise<{ report: RunReport; baseline: BaselineDiff | null }> {
+export async function runCommand(options: RunOptions): Promise<RunReport> {
 	const outDir = resolve(options.outDir);
 	const expected = readExpected(outDir);
-	const previous = options.baseline ? readBaseline(options.baseline) : null;
 	const issues = loadKnownIssues(options.knownIssues);
-	const report = await runSuite({
+	return runSuite({
 		outDir,
 		binDir: builtBinaries(outDir, options.dialect, options.qemu !== undefined),
 		expected,
@@ -166,8 +122,4 @@ export async function runCommand(options: RunOptions): Promise<{ report: RunRepo
 		onHeartbeat: options.onHeartbeat,
 		...(options.abort ? { abort: options.abort } : {}),
 	});
-	if (options.json) writeOutputFile(resolve(options.json), jsonReport(report));
-	if (options.junit) writeOutputFile(resolve(options.junit), junitReport(report));
-	if (options.ktap) writeOutputFile(resolve(options.ktap), ktapReport(report));
-	return { report, baseline: previous ? compareWithBaseline(report, previous) : null };
 }

@@ -1,12 +1,11 @@
 // Recognises a kernel tree: its release, the KVM selftests layout and the selftests API dialect
-// (shared/spec/selftests-api.md §6).
+// (the dialects themselves are the emitter's: src/emit/c/dialects.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Dialect } from '../emit/c/dialects.js';
 import { UsageError } from '../errors.js';
 
-/** 'selftests-6.10': kvm_util.h without kvm_util_base.h (6.10+); 'selftests-6.0': struct kvm_vcpu API with kvm_util_base.h (6.0-6.9). */
-export const DIALECTS = ['selftests-6.10', 'selftests-6.0'] as const;
-export type Dialect = (typeof DIALECTS)[number];
+export { DIALECTS, type Dialect } from '../emit/c/dialects.js';
 
 export interface TreeInfo {
 	readonly root: string;

@@ -1,6 +1,9 @@
-// The differences between KVM selftests API generations, in one place (shared/spec/selftests-api.md).
-// Everything else in the emitted C is common to the dialects.
-import type { Dialect } from '../../tree/detect.js';
+// The differences between KVM selftests API generations, in one place. Everything else in the
+// emitted C is common to the dialects.
+
+/** 'selftests-6.10': kvm_util.h without kvm_util_base.h (6.10+); 'selftests-6.0': struct kvm_vcpu API with kvm_util_base.h (6.0-6.9). */
+export const DIALECTS = ['selftests-6.10', 'selftests-6.0'] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 export interface DialectSnippets {
 	readonly name: string;

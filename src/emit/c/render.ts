@@ -3,7 +3,7 @@
 import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Dialect } from '../../tree/detect.js';
+import type { Dialect } from './dialects.js';
 import type { ExpectedCase, ExpectedDocument } from '../expected-schema.js';
 import { caseEntry, stepInitializers } from './case-table.js';
 import { DIALECT_SNIPPETS } from './dialects.js';
