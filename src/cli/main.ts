@@ -46,7 +46,8 @@ import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism, constants } from 'node:os';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
-import { checkTreeSpec, libraryTreeFor, prepareTree, resolveTree } from '../tree/resolve.js';
+import { checkTreeSpec, prepareTree, resolveTree } from '../tree/resolve.js';
+import { checkPlan } from '../run/check-plan.js';
 
 interface RunCliOptions {
 	out: string;
@@ -331,18 +332,17 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
-			const tree = o.tree ?? libraryTreeFor(probe.kernelRelease);
-			if (!o.tree) print(`selftests library: ${tree} (for Linux ${probe.kernelRelease})`);
-			const info = await resolveTree(tree, o.cache, print);
-			const cflags = o.cflags ?? (!qemu && probe.backend === 'pvm' ? '-mgeneral-regs-only' : '');
-			if (o.cflags === undefined && cflags) print(`compiler flags: ${cflags} (KVM backend ${probe.backend} emulates guest code)`);
+			const plan = checkPlan(probe, { ...(o.tree ? { tree: o.tree } : {}), ...(o.cflags !== undefined ? { cflags: o.cflags } : {}), inQemu: qemu !== undefined });
+			if (plan.treeReason) print(`selftests library: ${plan.tree} (${plan.treeReason})`);
+			const info = await resolveTree(plan.tree, o.cache, print);
+			if (plan.cflagsReason) print(`compiler flags: ${plan.cflags.join(' ')} (${plan.cflagsReason})`);
 			const built = await buildSelftests({
 				tree: info,
 				outDir: resolve(o.out),
 				cacheDir: o.cache,
-				cflags: cflags.split(/\s+/).filter(Boolean),
+				cflags: plan.cflags,
 				werror: false,
-				static: qemu !== undefined,
+				static: plan.static,
 				jobs: availableParallelism(),
 				progress: print,
 			});
