@@ -64,6 +64,8 @@ export interface RunReport {
 	readonly health: readonly { readonly finding: string; readonly cases: readonly string[] }[];
 	/** Known issues in scope that explained nothing in this run. */
 	readonly staleKnownIssues: readonly string[];
+	/** What the KTAP parser found wrong in a binary's output (truncation, plan or Totals that disagree, duplicates). */
+	readonly outputProblems: readonly { readonly binary: string; readonly problems: readonly string[] }[];
 	readonly exitCode: 0 | 1;
 }
 

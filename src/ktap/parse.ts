@@ -418,6 +418,16 @@ class Parser {
 		else this.droppedProblems++;
 	}
 
+	/** kselftest's closing Totals line must agree with the result lines it sums up. */
+	private checkTotals(): void {
+		if (!this.totals) return;
+		for (const status of ['pass', 'fail', 'skip', 'xfail'] as const) {
+			const said = this.totals[status];
+			const seen = this.root.tests.filter((t) => t.status === status).length;
+			if (said !== undefined && said !== seen) this.problem(`Totals says ${status}:${said}, the result lines have ${seen}`);
+		}
+	}
+
 	finish(): KtapDocument {
 		this.closeAll();
 		const { root } = this;
@@ -426,6 +436,8 @@ class Parser {
 			this.problem(`planned ${plural(root.plan.count, 'test')}, saw ${root.tests.length}`);
 			if (root.tests.length < root.plan.count) this.truncated = true;
 		}
+		this.checkTotals();
+		if (this.exitCode !== null && this.exitCode !== 0) this.problem(`the log says the binary exited with ${this.exitCode}`);
 		if (this.droppedProblems > 0) this.problems.push(`${this.droppedProblems} more problems not listed`);
 		return {
 			version: root.version,

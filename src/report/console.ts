@@ -134,6 +134,7 @@ export function printRunSummary(print: Print, report: RunReport, interruptedBy: 
 		for (const id of ids) issues.set(id, { reason: id === r.knownIssue.id ? r.knownIssue.reason : (issues.get(id)?.reason ?? ''), count: (issues.get(id)?.count ?? 0) + 1 });
 	}
 	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'})${reason ? `: ${reason}` : ''}`);
+	for (const p of report.outputProblems) print(`  output of ${p.binary}: ${p.problems.slice(0, 3).join('; ')}${p.problems.length > 3 ? `; and ${p.problems.length - 3} more` : ''}`);
 	if (report.staleKnownIssues.length) print(`  stale known issues (in scope, explained nothing in this run): ${report.staleKnownIssues.join(', ')}`);
 	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
 	if (interruptedBy) print(`result: INTERRUPTED by ${interruptedBy}: the cases that had not finished are ERROR 'interrupted (${interruptedBy})'`);

@@ -67,6 +67,9 @@ export const runReportSchema = z
 		summary: z.object(summaryShape).strict().describe('number of cases per status'),
 		health: z.array(healthFindingSchema),
 		staleKnownIssues: z.array(z.string()).describe('known issues in scope that explained nothing in this run'),
+		outputProblems: z
+			.array(z.object({ binary: z.string(), problems: z.array(z.string()) }).strict())
+			.describe("what the KTAP parser found wrong in a binary's output: truncation, a plan or Totals line that disagrees, duplicates"),
 		exitCode: z.union([z.literal(0), z.literal(1)]),
 	})
 	.strict();
@@ -95,6 +98,7 @@ function toJson(report: RunReport): RunReportJson {
 		summary: Object.fromEntries(CASE_STATUSES.map((status) => [status, report.summary[status]])) as Record<CaseStatus, number>,
 		health: report.health.map((h) => ({ finding: h.finding, cases: [...h.cases] })),
 		staleKnownIssues: [...report.staleKnownIssues],
+		outputProblems: report.outputProblems.map((p) => ({ binary: p.binary, problems: [...p.problems] })),
 		exitCode: report.exitCode,
 	};
 }

@@ -94,6 +94,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		request.onCase(result);
 	}
 	const health: { finding: string; cases: string[] }[] = [];
+	const problems: { binary: string; problems: readonly string[] }[] = [];
 	const context = compareContext(request.expected, request.issues, request.scope);
 	// What each result was compared from, for a verdict on its binary that comes after it.
 	const runs = new Map<string, CaseRun>();
@@ -112,7 +113,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		const blamed = new Set(['PASS', 'XFAIL']);
 		for (const c of execution.cases) if (blamed.has(results.get(c.id)?.status ?? '')) finish(c, { ...runs.get(c.id)!, stopped: stop });
 	};
-	const runBatch = (executions: readonly Execution[]) => runStreaming(executions, request, deadline, health, finish);
+	const runBatch = (executions: readonly Execution[]) => runStreaming(executions, request, deadline, health, problems, finish);
 
 	const second: Execution[] = [];
 	for (const [execution, outcome] of zip(first, await runBatch(first))) {
@@ -158,6 +159,7 @@ export async function runSuite(request: RunRequest): Promise<RunReport> {
 		summary: summarise(cases),
 		health,
 		staleKnownIssues: staleIssues(request.issues, request.scope, cases),
+		outputProblems: problems,
 		exitCode: cases.some((c) => UNEXPECTED.has(c.status)) || health.length ? 1 : 0,
 	};
 }
@@ -178,6 +180,7 @@ async function runStreaming(
 	request: RunRequest,
 	deadline: number,
 	health: { finding: string; cases: string[] }[],
+	problems: { binary: string; problems: readonly string[] }[],
 	finish: (c: ExpectedCase, run: CaseRun) => void,
 ): Promise<ExecutionOutcome[]> {
 	// Each case is in one execution of a batch; a second result for it makes it ERROR, named once.
@@ -204,6 +207,7 @@ async function runStreaming(
 	);
 	for (const [execution, outcome] of zip(executions, outcomes)) {
 		for (const finding of outcome.health) health.push({ finding, cases: execution.cases.map((c) => c.id) });
+		if (outcome.doc.problems.length) problems.push({ binary: execution.id, problems: outcome.doc.problems });
 	}
 	return outcomes;
 }

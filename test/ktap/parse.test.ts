@@ -265,6 +265,8 @@ describe('kselftest quirks', () => {
 			],
 			totals: { pass: 2, fail: 0, xfail: 0, xpass: 0, skip: 0, error: 1 },
 			exitCode: 1,
+			// Used, not just parsed: a non-zero exit the log reports is a problem of that output.
+			problems: ['the log says the binary exited with 1'],
 		});
 	});
 
@@ -300,6 +302,7 @@ describe('kselftest quirks', () => {
 				}),
 			],
 			exitCode: 1,
+			problems: ['the log says the binary exited with 1'],
 		});
 	});
 
@@ -321,7 +324,12 @@ describe('kselftest quirks', () => {
 	test('malformed Totals entries are problems; the good ones are kept', () => {
 		const doc = parseKtap('1..0\n# Totals: pass:3 fail:x skip:1\n');
 		expect(doc.totals).toEqual({ pass: 3, skip: 1 });
-		expect(doc.problems).toEqual(['line 2: malformed Totals entry "fail:x"']);
+		// The good entries are checked against the result lines (none here).
+		expect(doc.problems).toEqual(['line 2: malformed Totals entry "fail:x"', 'Totals says pass:3, the result lines have 0', 'Totals says skip:1, the result lines have 0']);
+	});
+
+	test('Totals that agree with the result lines are no problem', () => {
+		expect(parseKtap('1..2\nok 1 a\nok 2 b # SKIP no AMX\n# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:1 error:0\n').problems).toEqual([]);
 	});
 });
 

@@ -118,3 +118,12 @@ describe('run summary', () => {
 		expect(printed((p) => printRunSummary(p, report))[1]).toBe('1 cases on platform spr-amx, revision v6.9, backend kvm_intel in qemu-tcg: 1 PASS');
 	});
 });
+
+describe('output problems', () => {
+	test("the summary names what the parser found wrong in a binary's output", () => {
+		const lines: string[] = [];
+		const report = { ...reportOf([]), outputProblems: [{ binary: 'fkt_core_test', problems: ['planned 3 tests, saw 2', 'Totals says pass:3, the result lines have 2'] }] };
+		printRunSummary((l) => lines.push(l), report);
+		expect(lines).toContain('  output of fkt_core_test: planned 3 tests, saw 2; Totals says pass:3, the result lines have 2');
+	});
+});

@@ -151,6 +151,7 @@ export function reportOf(cases: readonly CaseResult[], health: RunReport['health
 		summary: summarise(cases),
 		health,
 		staleKnownIssues,
+		outputProblems: [],
 		exitCode: cases.some((c) => UNEXPECTED.has(c.status)) ? 1 : 0,
 	};
 }

@@ -24,7 +24,7 @@ describe('jsonReport', () => {
 		expect(text.startsWith('{\n  "format": "fpu-kvm-testgen/run/1",\n  "platform": "spr-amx",\n')).toBe(true);
 		expect(text.endsWith('\n  "exitCode": 0\n}\n')).toBe(true);
 		const json = JSON.parse(text);
-		expect(Object.keys(json)).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'exitCode']);
+		expect(Object.keys(json)).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'outputProblems', 'exitCode']);
 		expect(Object.keys(json.cases[0])).toEqual(['id', 'family', 'binary', 'status', 'reason', 'difference', 'differences', 'knownIssue', 'note', 'durationMs', 'log']);
 		expect(Object.keys(json.summary)).toEqual([...CASE_STATUSES]);
 	});
@@ -123,7 +123,7 @@ describe('runReportJsonSchema', () => {
 		};
 		expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
 		expect(schema.additionalProperties).toBe(false);
-		expect(schema.required).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'exitCode']);
+		expect(schema.required).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'outputProblems', 'exitCode']);
 		const caseSchema = schema.properties.cases!.items!;
 		expect(caseSchema.properties.status!.enum).toEqual([...CASE_STATUSES]);
 		expect(caseSchema.required).toEqual(['id', 'family', 'binary', 'status', 'reason', 'difference', 'differences', 'knownIssue', 'note', 'durationMs', 'log']);
