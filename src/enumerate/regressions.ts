@@ -1,4 +1,4 @@
-// One fixed row for every bug in kernel-contract.md §4, built from the "observable that catches it" column.
+// One fixed row for every bug in docs/contract.md §4, built from the "observable that catches it" column.
 import { FPSSE, XTILE, YMM, hex, kvmSupportedXcr0, markLibraryVcpus, type Op } from '../model/index.js';
 import type { BuildContext, Requirement, TestCase } from './case.js';
 import { requirementsOf } from './case.js';

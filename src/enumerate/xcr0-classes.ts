@@ -1,4 +1,4 @@
-// XCR0 value classes (kernel-contract.md §2.10, §3.1), resolved to a concrete value for a platform.
+// XCR0 value classes (docs/contract.md §2.10, §3.1), resolved to a concrete value for a platform.
 import {
 	AVX512,
 	BIT63,

@@ -1,4 +1,4 @@
-// Platform profiles, in two halves (kernel-contract.md §1.1): what the CPU and the host kernel's
+// Platform profiles, in two halves (docs/contract.md §1.1): what the CPU and the host kernel's
 // x86/fpu offer (prctls, permissions, fpstate sizes), and what KVM offers its guests (supported XCR0,
 // XFD and AMX in KVM_GET_SUPPORTED_CPUID, the XFD MSRs). On mainline VMX/SVM hardware the second
 // follows from the first; other backends (PVM) offer less, so a profile or the probe may state it.

@@ -1,4 +1,4 @@
-// Kernel revisions as sets of named behaviours with since/until (kernel-contract.md §0, §4).
+// Kernel revisions as sets of named behaviours with since/until (docs/contract.md §0, §4).
 // A behaviour belongs to every revision r with since <= r < until in REVISION_ORDER.
 
 export const REVISION_ORDER = ['fpu-kvm-v1', 'v5.17', 'v6.12', 'mainline'] as const;
@@ -31,7 +31,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		summary: 'ARCH_GET/REQ_XCOMP_GUEST_PERM exist; guest permission starts equal to the host default and is independent of the host permission',
 		since: 'fpu-kvm-v1',
 		kernels: 'tglx x86/fpu-kvm 1/6; 5.17-rc1 onwards',
-		citation: 'kernel-contract.md §1.2, §2.1; C xstate.c:1775-1814 fpu_xstate_prctl, core.c:565-566',
+		citation: 'docs/contract.md §1.2, §2.1; C xstate.c:1775-1814 fpu_xstate_prctl, core.c:565-566',
 	},
 	{
 		id: 'guest-perm-req-uninit-ret',
@@ -39,7 +39,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'fpu-kvm-v1',
 		until: 'v5.17',
 		kernels: 'tglx x86/fpu-kvm only; fixed in AMX series v6 01/21 (int ret = 0)',
-		citation: 'kernel-contract.md §2.1 step 8, §4 A-era row',
+		citation: 'docs/contract.md §2.1 step 8, §4 A-era row',
 	},
 	{
 		id: 'perm-request-overwrites',
@@ -47,21 +47,21 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'fpu-kvm-v1',
 		until: 'v6.12',
 		kernels: 'tglx x86/fpu-kvm, 5.17.0 .. 5.17.1; fixed by 063452fd94d1 (5.18-rc1, 5.17.2)',
-		citation: 'kernel-contract.md §1.2, §4 #1; xstate.c:1644 WRITE_ONCE(perm->__state_perm, requested)',
+		citation: 'docs/contract.md §1.2, §4 #1; xstate.c:1644 WRITE_ONCE(perm->__state_perm, requested)',
 	},
 	{
 		id: 'perm-inherited-on-fork',
 		summary: 'fork() copies host and guest permission including the lock when dynamic features are enabled; otherwise the child starts from defaults',
 		since: 'fpu-kvm-v1',
 		kernels: 'all',
-		citation: 'kernel-contract.md §1.2 Inheritance; C core.c:569-580, 661-662 fpu_inherit_perms',
+		citation: 'docs/contract.md §1.2 Inheritance; C core.c:569-580, 661-662 fpu_inherit_perms',
 	},
 	{
 		id: 'vcpu-create-locks-guest-perm',
 		summary: 'KVM_CREATE_VCPU sets FPU_GUEST_PERM_LOCKED in the process guest permission; a later guest request that would change it fails -EBUSY',
 		since: 'fpu-kvm-v1',
 		kernels: 'all',
-		citation: 'kernel-contract.md §2.2; C core.c:198-216 fpu_alloc_guest_fpstate, xstate.c:1658-1693',
+		citation: 'docs/contract.md §2.2; C core.c:198-216 fpu_alloc_guest_fpstate, xstate.c:1658-1693',
 	},
 	{
 		id: 'kvm-v5.16-unchanged',
@@ -70,7 +70,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'fpu-kvm-v1',
 		until: 'v5.17',
 		kernels: 'tglx x86/fpu-kvm',
-		citation: 'kernel-contract.md §0 "A-as-tree", §2.9 A, §5 item 2; seed cover letter ("only touching the x86/fpu code")',
+		citation: 'docs/contract.md §0 "A-as-tree", §2.9 A, §5 item 2; seed cover letter ("only touching the x86/fpu code")',
 		assumption: true,
 	},
 	{
@@ -78,35 +78,35 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		summary: 'KVM exposes XTILECFG/XTILEDATA in supported XCR0, KVM_CAP_XSAVE2, KVM_GET_XSAVE2 and the XFD MSRs',
 		since: 'v5.17',
 		kernels: '5.17-rc1 onwards (AMX series v6, 86aff7a47992, 690a757d610e)',
-		citation: 'kernel-contract.md §1.1, §2.3, §2.7, §2.9',
+		citation: 'docs/contract.md §1.1, §2.3, §2.7, §2.9',
 	},
 	{
 		id: 'xcomp-guest-supp-attr',
 		summary: 'KVM_GET_DEVICE_ATTR(0, KVM_X86_XCOMP_GUEST_SUPP) on /dev/kvm returns the unfiltered supported XCR0',
 		since: 'v5.17',
 		kernels: '5.17-rc2 onwards',
-		citation: 'kernel-contract.md §2.4; C x86.c:4399-4437',
+		citation: 'docs/contract.md §2.4; C x86.c:4399-4437',
 	},
 	{
 		id: 'supported-cpuid-perm-filtered',
 		summary: 'KVM_GET_SUPPORTED_CPUID 0xD.0 bitmap, sizes and sub-leaves are computed from supported XCR0 AND the guest permission',
 		since: 'v5.17',
 		kernels: '5.17-rc2 onwards (1ffce0924a8c)',
-		citation: 'kernel-contract.md §2.5, §4 #4; C cpuid.c:1092-1147',
+		citation: 'docs/contract.md §2.5, §4 #4; C cpuid.c:1092-1147',
 	},
 	{
 		id: 'filter-xtilecfg-without-xtiledata',
 		summary: 'XTILECFG is dropped from the permitted XCR0 when XTILEDATA is not permitted',
 		since: 'v6.12',
 		kernels: '6.4 onwards (55cd57b596e8, 6be3ae45f567)',
-		citation: 'kernel-contract.md §2.5, §4 #3; C x86.h:406-423 kvm_get_filtered_xcr0',
+		citation: 'docs/contract.md §2.5, §4 #3; C x86.h:406-423 kvm_get_filtered_xcr0',
 	},
 	{
 		id: 'set-cpuid2-reallocates',
 		summary: 'KVM_SET_CPUID2 with XTILEDATA in CPUID.0xD.0 checks the live guest permission (-EPERM) and reallocates the guest fpstate to the permitted size',
 		since: 'v5.17',
 		kernels: '5.17-rc1 onwards',
-		citation: 'kernel-contract.md §2.6 step 5; C cpuid.c kvm_check_cpuid, core.c:281-292, xstate.c:1696-1738',
+		citation: 'docs/contract.md §2.6 step 5; C cpuid.c kvm_check_cpuid, core.c:281-292, xstate.c:1696-1738',
 	},
 	{
 		id: 'uabi-size-host-default',
@@ -114,7 +114,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17.0 .. 5.17.12, 5.18.0 .. 5.18.1; fixed by d187ba531230 (5.19-rc1, 5.17.13, 5.18.2)',
-		citation: 'kernel-contract.md §1.3 uabi_size, §4 #2',
+		citation: 'docs/contract.md §1.3 uabi_size, §4 #2',
 	},
 	{
 		id: 'gsx-is-user-xfeatures',
@@ -122,7 +122,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17-rc6 (988896bb6182) .. 5.19; fixed by ee519b3a2ae3 (6.0, stable)',
-		citation: 'kernel-contract.md §1.3 GSX, §4 #7',
+		citation: 'docs/contract.md §1.3 GSX, §4 #7',
 	},
 	{
 		id: 'set-cpuid2-sets-user-xfeatures',
@@ -130,42 +130,42 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17-rc6 (ad856280ddea) .. 6.5; fixed by 8647c52e9504 + 18164f66e6c5 (6.6)',
-		citation: 'kernel-contract.md §1.3 user_xfeatures, §2.7, §4 #5, #8',
+		citation: 'docs/contract.md §1.3 user_xfeatures, §2.7, §4 #5, #8',
 	},
 	{
 		id: 'get-xsave-keeps-fpsse',
 		summary: 'KVM_GET_XSAVE{,2} always lets x87/SSE through the xstate_bv mask',
 		since: 'v6.12',
 		kernels: '6.0 onwards (a1020a25e697, stable)',
-		citation: 'kernel-contract.md §2.7, §4 #6; C x86.c:5136-5167',
+		citation: 'docs/contract.md §2.7, §4 #6; C x86.c:5136-5167',
 	},
 	{
 		id: 'set-xsave-clears-xfd-armed',
 		summary: 'KVM_SET_XSAVE silently clears XSTATE_BV bits that are armed in the current guest XFD',
 		since: 'v6.12',
 		kernels: 'b45f72177594 (6.19-rc, stable backports incl. 6.12.117)',
-		citation: 'kernel-contract.md §2.7 C row, §2.12, §4 #9; C x86.c:5182',
+		citation: 'docs/contract.md §2.7 C row, §2.12, §4 #9; C x86.c:5182',
 	},
 	{
 		id: 'xfd-passthrough-after-first-write',
 		summary: 'on VMX the first successful non-zero IA32_XFD write disables XFD interception and enables #NM interception for good',
 		since: 'v5.17',
 		kernels: '5.17-rc1 onwards (AMX series v6 21/21)',
-		citation: 'kernel-contract.md §1.3 xfd_no_write_intercept, §2.9; C vmx.c:2256-2273',
+		citation: 'docs/contract.md §1.3 xfd_no_write_intercept, §2.9; C vmx.c:2256-2273',
 	},
 	{
 		id: 'xsetbv-xtile-pair',
 		summary: 'XCR0 with exactly one of XTILECFG/XTILEDATA is rejected (#GP / -EINVAL)',
 		since: 'v5.17',
 		kernels: '5.17-rc1 onwards (86aff7a47992)',
-		citation: 'kernel-contract.md §2.10 rule 7; C x86.c:1071-1114 __kvm_set_xcr',
+		citation: 'docs/contract.md §2.10 rule 7; C x86.c:1071-1114 __kvm_set_xcr',
 	},
 	{
 		id: 'post-run-set-cpuid2-identical-only',
 		summary: 'after KVM_RUN, KVM_SET_CPUID2 succeeds only with bit-identical entries (flags included), without permission check or reallocation',
 		since: 'v5.17',
 		kernels: '5.17-rc1 (c6617c61e8fe) + 5.17-rc2 flags check',
-		citation: 'kernel-contract.md §2.6 step 3, §4 #14; C cpuid.c:457-507 kvm_cpuid_check_equal',
+		citation: 'docs/contract.md §2.6 step 3, §4 #14; C cpuid.c:457-507 kvm_cpuid_check_equal',
 	},
 	{
 		id: 'post-run-set-cpuid2-unspecified',
@@ -173,7 +173,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		since: 'fpu-kvm-v1',
 		until: 'v5.17',
 		kernels: 'tglx x86/fpu-kvm',
-		citation: 'kernel-contract.md §4 #14 (rule introduced for 5.17-rc1); not covered by the seed',
+		citation: 'docs/contract.md §4 #14 (rule introduced for 5.17-rc1); not covered by the seed',
 		assumption: true,
 	},
 	{
@@ -181,28 +181,28 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		summary: 'KVM_GET_XSAVE2 writes zeros for XTILEDATA when it is in its init state',
 		since: 'v6.12',
 		kernels: '6.1-rc2 onwards (471f0aa7fa64, abbd4afec673)',
-		citation: 'kernel-contract.md §4 #11',
+		citation: 'docs/contract.md §4 #11',
 	},
 	{
 		id: 'xfd-state-hotplug-sync',
 		summary: 'CPU hotplug keeps the per-CPU xfd_state cache in sync with MSR_IA32_XFD',
 		since: 'v6.12',
 		kernels: '6.9 onwards (10e4b5166df9, stable; CVE-2024-35801)',
-		citation: 'kernel-contract.md §1.3 per-CPU xfd_state, §4 #10; C xstate.h:179-194',
+		citation: 'docs/contract.md §1.3 per-CPU xfd_state, §4 #10; C xstate.h:179-194',
 	},
 	{
 		id: 'xfeature-apx-listed',
 		summary: 'the kernel knows xstate component 19 (APX), so XFEATURE_MAX is 20: a permission request for 19 passes the range check and fails -EOPNOTSUPP',
 		since: 'mainline',
 		kernels: 'after 6.12 (APX xstate support; seen on Linux 6.18: ARCH_REQ_XCOMP_PERM(19) is -EOPNOTSUPP, (20) is -EINVAL)',
-		citation: 'kernel-contract.md §2.1 step 2 (the range check against XFEATURE_MAX); observed on a 6.18 host by fpu-kvm-testgen run',
+		citation: 'docs/contract.md §2.1 step 2 (the range check against XFEATURE_MAX); observed on a 6.18 host by fpu-kvm-testgen run',
 	},
 	{
 		id: 'nm-cr0ts-preserves-xfd-err',
 		summary: 'a #NM caused by CR0.TS does not make KVM re-read the guest XFD_ERR',
 		since: 'mainline',
 		kernels: 'after 6.12 ("KVM: VMX: Don\'t modify guest XFD_ERR if CR0.TS=1")',
-		citation: 'kernel-contract.md §2.11 step 3, §4 #13',
+		citation: 'docs/contract.md §2.11 step 3, §4 #13',
 	},
 ];
 

@@ -1,5 +1,5 @@
 // Every outcome the model predicts is decided by one of these rules. Citations point at
-// shared/spec/kernel-contract.md (section) and the kernel source it was compiled from.
+// docs/contract.md (section) and the kernel source it was compiled from.
 
 export interface Rule {
 	readonly summary: string;

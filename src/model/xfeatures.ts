@@ -1,4 +1,4 @@
-// XSAVE state components and XCR0 arithmetic (kernel-contract.md §3.1).
+// XSAVE state components and XCR0 arithmetic (docs/contract.md §3.1).
 // Masks are bigint because XCR0 is 64 bits wide and bit 63 matters.
 
 export const FP = 1n << 0n;

@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { BuildResult } from '../build/build.js';
 import { minutesSeconds, type KernelBuildResult } from '../build/kernel.js';
 import { CASE_STATUSES, type CaseResult, type RunReport } from '../compare/result.js';
+import { contractSections, citedSections } from './contract.js';
 import { describeOutcome } from './difference.js';
 import type { BaselineDiff } from '../compare/baseline.js';
 import type { ExpectedCase, Manifest } from '../emit/expected-schema.js';
@@ -56,6 +57,12 @@ export function printExplain(print: Print, header: { id: string; title: string; 
 			print(pc.dim(`       ${id}: ${summary} [${citation}]`));
 		}
 	});
+	// Where every cited section can be read.
+	const sections = contractSections();
+	const order = (n: string) => n.split('.').map((p) => p.padStart(3, '0')).join('.');
+	const cited = [...new Set(steps.flatMap((s) => s.byRevision.flatMap((r) => (r.rule ? citedSections(rule(r.rule).citation) : []))))].sort((a, b) => (order(a) < order(b) ? -1 : 1));
+	print('');
+	print(`  read in docs/contract.md: ${cited.map((n) => `§${n} ${sections.get(n) ?? '(missing)'}`).join('; ')}`);
 }
 
 /** One row per behaviour: which revisions have it, then what it is and where it comes from. */

@@ -1,4 +1,4 @@
-// /dev/kvm queries that depend on the calling process's permission (kernel-contract.md §2.3-2.5).
+// /dev/kvm queries that depend on the calling process's permission (docs/contract.md §2.3-2.5).
 import type { Op } from '../../model/index.js';
 import { invalidValuesOf, valuesOf, type Family } from '../family.js';
 import { createVcpu, permSteps } from './steps.js';

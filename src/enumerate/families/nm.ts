@@ -1,4 +1,4 @@
-// #NM from XFD-armed tile use and the XFD_ERR life cycle (kernel-contract.md §2.11).
+// #NM from XFD-armed tile use and the XFD_ERR life cycle (docs/contract.md §2.11).
 import type { Op } from '../../model/index.js';
 import { valuesOf, type Family } from '../family.js';
 import { TILEDATA, createVcpu, enableAllInGuest, getMsr, getXsave2, requestGuestPerm, setCpuid, setMsr } from './steps.js';

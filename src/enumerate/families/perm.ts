@@ -1,4 +1,4 @@
-// arch_prctl permission families (kernel-contract.md §2.1, §1.2): requests for every feature number,
+// arch_prctl permission families (docs/contract.md §2.1, §1.2): requests for every feature number,
 // before and after a vCPU exists, repeated, and in a forked child; the GET options with bad pointers.
 import type { Op } from '../../model/index.js';
 import { invalidValuesOf, valuesOf, type Family, type FamilyValue } from '../family.js';

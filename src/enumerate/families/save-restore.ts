@@ -1,5 +1,5 @@
 // Save a vCPU's FPU state and restore it into a new VM in every order of the four restore
-// ioctls (kernel-contract.md §2.12).
+// ioctls (docs/contract.md §2.12).
 import { has, type Op } from '../../model/index.js';
 import type { BuildContext } from '../case.js';
 import { valuesOf, type Family } from '../family.js';

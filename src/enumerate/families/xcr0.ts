@@ -1,5 +1,5 @@
 // XCR0 through KVM_SET_XCRS (flags, counts, indices) and through guest XSETBV (ECX, CR4.OSXSAVE)
-// for every XCR0 class (kernel-contract.md §2.8, §2.10).
+// for every XCR0 class (docs/contract.md §2.8, §2.10).
 import { hex, type Op } from '../../model/index.js';
 import { invalidValuesOf, valuesOf, type Family } from '../family.js';
 import { xcr0ForRow, xcr0Values } from './core.js';

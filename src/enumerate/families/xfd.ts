@@ -1,5 +1,5 @@
 // IA32_XFD and IA32_XFD_ERR from the host (KVM_GET/SET_MSRS) and from the guest (RDMSR/WRMSR),
-// intercepted and passed through (kernel-contract.md §2.9).
+// intercepted and passed through (docs/contract.md §2.9).
 import type { Op, XfdMsr } from '../../model/index.js';
 import { invalidValuesOf, valuesOf, type Family } from '../family.js';
 import { TILEDATA, XFD_RESERVED, createVcpu, cpuidSteps, enableOsxsave, getMsr, permSteps, setMsr } from './steps.js';

@@ -1,5 +1,5 @@
 // KVM_GET_XSAVE, KVM_GET_XSAVE2 and KVM_SET_XSAVE: sizes, XSTATE_BV masking, header and MXCSR checks,
-// features hidden from the guest CPUID, and tile data while XFD is armed (kernel-contract.md §2.7).
+// features hidden from the guest CPUID, and tile data while XFD is armed (docs/contract.md §2.7).
 import { FPSSE, XTILE, hex, kvmSupportedXcr0, type Op, type XsaveImage } from '../../model/index.js';
 import type { BuildContext } from '../case.js';
 import { invalidValuesOf, valuesOf, type Family } from '../family.js';
