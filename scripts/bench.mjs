@@ -19,7 +19,9 @@ function report(name, value, unit, target, better) {
 	const ratio = value / target;
 	const meets = better === 'lower' ? ratio <= 1 : ratio >= 1;
 	const verdict = meets ? 'meets target' : 'MISSES target';
-	console.log(`${name.padEnd(44)} ${value.toFixed(1).padStart(10)} ${unit.padEnd(8)} target ${better === 'lower' ? '<' : '>'} ${target} ${unit}  ratio ${ratio.toFixed(2)}  ${verdict}`);
+	console.log(
+		`${name.padEnd(44)} ${value.toFixed(1).padStart(10)} ${unit.padEnd(8)} target ${better === 'lower' ? '<' : '>'} ${target} ${unit}  ratio ${ratio.toFixed(2)}  ${verdict}`,
+	);
 }
 
 // 1. Full default suite, process start included.
@@ -27,7 +29,9 @@ const runs = [];
 for (let i = 0; i < 7; i++) {
 	const out = mkdtempSync(join(tmpdir(), 'fkt-bench-'));
 	const t0 = performance.now();
-	const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], { encoding: 'utf8' });
+	const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], {
+		encoding: 'utf8',
+	});
 	runs.push(performance.now() - t0);
 	rmSync(out, { recursive: true, force: true });
 	if (r.status !== 0) throw new Error(`generate failed: ${r.stdout}${r.stderr}`);
@@ -62,7 +66,10 @@ for (let i = 1; i <= CASES; i++) {
 		origin: 'covering-array',
 		requires: [],
 		skip: null,
-		steps: [step(0, 'arch_prctl.get', { ret: '0', value: '0x602e7' }), step(1, 'vcpu.get_xsave2', { ret: '0', size: '11008', xstate_bv: 'bits:must=0x3,may=0x602e7' })],
+		steps: [
+			step(0, 'arch_prctl.get', { ret: '0', value: '0x602e7' }),
+			step(1, 'vcpu.get_xsave2', { ret: '0', size: '11008', xstate_bv: 'bits:must=0x3,may=0x602e7' }),
+		],
 	});
 }
 const ktapLog = ktapLines.join('\n') + '\n';
@@ -127,7 +134,9 @@ if (existsSync('/dev/kvm')) {
 	const runReport = JSON.parse(readFileSync(join(suite, 'report.json'), 'utf8'));
 	const executed = runReport.cases.length - runReport.summary.SKIP;
 	const perCaseMs = runMs / executed;
-	console.log(`floor: fork + VM + one GUEST_SYNC + destroy = ${(floorUs / 1000).toFixed(2)} ms; run: ${executed} executed cases in ${(runMs / 1000).toFixed(1)} s`);
+	console.log(
+		`floor: fork + VM + one GUEST_SYNC + destroy = ${(floorUs / 1000).toFixed(2)} ms; run: ${executed} executed cases in ${(runMs / 1000).toFixed(1)} s`,
+	);
 	report('run overhead per executed case vs the floor', perCaseMs / (floorUs / 1000), 'x floor', 1.5, 'lower');
 	rmSync(floorOut, { recursive: true, force: true });
 	rmSync(suite, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// `npm test`: compile, run vitest, then print the closing line CI reads
+// `npm test`: compile, lint and check formatting, run vitest, then print the closing line CI reads
 // ("vitest: N passed, N failed, N skipped"). Exit code is vitest's (or tsc's).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +8,9 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 
 
 const tsc = run('npx', ['tsc', '-p', 'tsconfig.json']);
 if (tsc !== 0) process.exit(tsc);
+// The linter and the formatter's check are part of the tests.
+const lint = run('npm', ['run', '--silent', 'lint']);
+if (lint !== 0) process.exit(lint);
 rmSync(REPORT, { force: true });
 const code = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${REPORT}`, ...process.argv.slice(2)]);
 if (!existsSync(REPORT)) process.exit(code || 1);

@@ -13,7 +13,9 @@ const GOLDEN = ['selftests-6.10/x86_64/fkt_common.h', 'selftests-6.0/x86_64/fkt_
 const normalise = (text) => text.replace(/sha256:[0-9a-f]+/g, 'sha256:<model>');
 
 const out = mkdtempSync(join(tmpdir(), 'fkt-golden-'));
-const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], { encoding: 'utf8' });
+const r = spawnSync(process.execPath, [join(repo, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], {
+	encoding: 'utf8',
+});
 if (r.status !== 0) throw new Error(r.stdout + r.stderr);
 for (const path of GOLDEN) {
 	const target = join(repo, 'test/fixtures/golden', path);

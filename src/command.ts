@@ -75,7 +75,10 @@ export function lastLines(output: string, count: number): string {
 
 /** The line that says why a command failed: the last one that is not make's own bookkeeping. */
 export function failureLine(output: string): string {
-	const lines = output.trimEnd().split('\n').filter((l) => l.trim() && !/^make(\[\d+\])?: /.test(l));
+	const lines = output
+		.trimEnd()
+		.split('\n')
+		.filter((l) => l.trim() && !/^make(\[\d+\])?: /.test(l));
 	return lines.at(-1)?.trim() ?? '';
 }
 
@@ -97,11 +100,15 @@ function firstUnsafe(text: string, allowed: RegExp): string {
 /** Throws if `path` cannot be given to make as it is (see MAKE_SAFE_PATH). */
 export function assertMakeSafePath(path: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_PATH.test(path)) return;
-	throw error(`${what} '${printable(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`);
+	throw error(
+		`${what} '${printable(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`,
+	);
 }
 
 /** Throws if a compiler flag could be read by make or the shell as more than a flag. */
 export function assertMakeSafeFlag(flag: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_FLAG.test(flag)) return;
-	throw error(`${what} '${printable(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`);
+	throw error(
+		`${what} '${printable(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`,
+	);
 }

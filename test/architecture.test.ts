@@ -61,6 +61,10 @@ describe('architecture of src/', () => {
 
 	test('the checks see the real graph: known edges between stages are in it', () => {
 		const has = (from: string, to: string) => graph.get(join(SRC, from))?.includes(join(SRC, to)) === true;
-		expect([has('cli/main.ts', 'run/run-command.ts'), has('run/run-suite.ts', 'compare/compare.ts'), has('compare/compare.ts', 'model/index.ts')]).toEqual([true, true, true]);
+		expect([has('cli/main.ts', 'run/run-command.ts'), has('run/run-suite.ts', 'compare/compare.ts'), has('compare/compare.ts', 'model/index.ts')]).toEqual([
+			true,
+			true,
+			true,
+		]);
 	});
 });

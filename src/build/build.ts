@@ -56,7 +56,9 @@ export function emittedSources(outDir: string, tree: TreeInfo): { dir: string; t
 }
 
 function libraryDir(request: BuildRequest): string {
-	const key = createHash('sha256').update([request.tree.root, request.tree.release, request.tree.dialect, ...request.cflags].join('\0')).digest('hex');
+	const key = createHash('sha256')
+		.update([request.tree.root, request.tree.release, request.tree.dialect, ...request.cflags].join('\0'))
+		.digest('hex');
 	return join(request.cacheDir, 'build', key.slice(0, 16));
 }
 

@@ -29,7 +29,8 @@ export async function buildProgram(request: ProgramRequest): Promise<string> {
 		rmSync(temp, { force: true });
 		const why = failureLine(result.output);
 		if (!why) throw new InfrastructureError(`building ${request.what} failed: gcc not found: apt-get install gcc`);
-		if (/cannot find -lc\b/.test(result.output)) throw new InfrastructureError(`building ${request.what} failed: ${why}; a static libc is needed: apt-get install libc6-dev`);
+		if (/cannot find -lc\b/.test(result.output))
+			throw new InfrastructureError(`building ${request.what} failed: ${why}; a static libc is needed: apt-get install libc6-dev`);
 		throw new InfrastructureError(`building ${request.what} failed: ${why}`);
 	}
 	renameSync(temp, binary);

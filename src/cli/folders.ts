@@ -31,7 +31,9 @@ export function writableFolder(path: string, what: string): string {
 	let existing = absolute;
 	while (!existsSync(existing)) existing = dirname(existing);
 	if (!statSync(existing).isDirectory()) {
-		throw new UsageError(existing === absolute ? `${what} ${shown} exists and is not a folder` : `${what} ${shown}: ${printable(existing)} is a file, not a folder`);
+		throw new UsageError(
+			existing === absolute ? `${what} ${shown} exists and is not a folder` : `${what} ${shown}: ${printable(existing)} is a file, not a folder`,
+		);
 	}
 	try {
 		accessSync(existing, constants.W_OK | constants.X_OK);

@@ -41,7 +41,18 @@ import { readBaseline } from '../report/json.js';
 import { writeReports } from '../report/write.js';
 import { compareWithBaseline } from '../compare/baseline.js';
 import { parseCasePattern } from '../compare/known-issues.js';
-import { defaultProbePath, probedPlatform, loadPlatform, loadRevision, parseDialect, parseJobs, parsePositive, parseSeconds, parseSeed, parseStrength } from './inputs.js';
+import {
+	defaultProbePath,
+	probedPlatform,
+	loadPlatform,
+	loadRevision,
+	parseDialect,
+	parseJobs,
+	parsePositive,
+	parseSeconds,
+	parseSeed,
+	parseStrength,
+} from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism, constants } from 'node:os';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
@@ -168,19 +179,25 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			const families = [...new Set(suite.cases.map((c) => c.family))];
 			if (o.family && !families.includes(o.family)) throw new UsageError(`unknown family '${o.family}' (known: ${families.join(', ')})`);
 			const cases = suite.cases.filter((c) => !o.family || c.family === o.family);
-			printCaseList(print, cases.map((c) => expectedCase(c, request.platform, request.rev)));
+			printCaseList(
+				print,
+				cases.map((c) => expectedCase(c, request.platform, request.rev)),
+			);
 		});
 
-	addSuiteOptions(cli.command('explain').argument('<case-id>').description('show a case\'s steps, the outcome under every revision and the deciding rules'), false)
-		.action((id: string, o: SuiteOptions) => {
-			const request = suiteRequest(o);
-			const found = buildSuite(request).cases.find((c) => c.id === id);
-			if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
-			printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
-		});
+	addSuiteOptions(
+		cli.command('explain').argument('<case-id>').description("show a case's steps, the outcome under every revision and the deciding rules"),
+		false,
+	).action((id: string, o: SuiteOptions) => {
+		const request = suiteRequest(o);
+		const found = buildSuite(request).cases.find((c) => c.id === id);
+		if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
+		printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
+	});
 
 	const tree = cli.command('tree').description('kernel trees to build the emitted selftests against');
-	tree.command('prepare')
+	tree
+		.command('prepare')
 		.description("install/unpack Debian's linux-source (--debian 6.12|6.1) or check a tree (--path DIR); run make headers")
 		.option('--debian <version>', `Debian linux-source version: ${DEBIAN_SOURCES.join(', ')}`)
 		.option('--path <dir>', 'a kernel tree of your own (e.g. a tglx x86/fpu-kvm checkout)')
@@ -190,7 +207,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			printTree(print, info);
 		});
 
-	cli.command('build')
+	cli
+		.command('build')
 		.description('build the emitted selftests of an output folder against a kernel tree')
 		.requiredOption('--tree <dir>', 'kernel tree (a path, or debian:6.12 / debian:6.1 for the prepared Debian trees)')
 		.option('--out <dir>', 'output folder written by generate', 'out')
@@ -236,7 +254,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			.option('--junit <file>', 'write JUnit XML')
 			.option('--ktap <file>', 'write a KTAP summary')
 			.option('--baseline <file>', 'a previous --json report: print new failures, fixes, new and missing cases')
-			.option('--kernel-image <bzImage>', 'boot this kernel in QEMU and run inside it (a bzImage, or debian:6.1 for Debian\'s prebuilt kernel)')
+			.option('--kernel-image <bzImage>', "boot this kernel in QEMU and run inside it (a bzImage, or debian:6.1 for Debian's prebuilt kernel)")
 			.option('--accel <accel>', `QEMU accelerator with --kernel-image: ${ACCELS.join(', ')} (auto: kvm where this machine's KVM runs guests natively)`, 'auto')
 			.option('--cpu <model>', 'QEMU CPU model with --kernel-image (default: host with kvm, max with tcg)')
 			.option('--qemu <path>', 'QEMU binary (default: qemu-system-x86_64, installed from Debian when missing)')
@@ -305,7 +323,11 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			await runAndReport(o, checked, dialect, await qemuTarget(o));
 		});
 
-	addRunOptions(cli.command('check').description('probe, generate, build and run for this machine and its running kernel (or a kernel booted with --kernel-image), in one command'))
+	addRunOptions(
+		cli
+			.command('check')
+			.description('probe, generate, build and run for this machine and its running kernel (or a kernel booted with --kernel-image), in one command'),
+	)
 		.option('--platform <name>', 'platform profile instead of the probed one (e.g. tcg-max)')
 		.option('--kernel <revision>', 'model revision instead of the one the probe maps the kernel to')
 		.option('--tree <dir>', "kernel tree for the selftests library (default: Debian's 6.12 source, or 6.1 for a kernel before 6.8)")
@@ -321,18 +343,21 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			assertMakeSafePath(o.cache, 'the cache folder', (m) => new UsageError(m));
 			const qemu = await qemuTarget(o);
 			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
-			const probe = qemu
-				? await probeInGuest(qemu, probePath, Date.now() + parseSeconds(o.timeout, '--timeout') * 1000)
-				: await runProbe(o.cache, probePath);
+			const probe = qemu ? await probeInGuest(qemu, probePath, Date.now() + parseSeconds(o.timeout, '--timeout') * 1000) : await runProbe(o.cache, probePath);
 			const mapped = revisionForRelease(probe.kernelRelease);
 			printProbe(print, probe, probedPlatform(probe, probePath), mapped, probePath);
 			// Without KVM every case would SKIP and the run would look green.
-			if (!probe.devKvm) throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
+			if (!probe.devKvm)
+				throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
 			const request = suiteRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
-			const plan = checkPlan(probe, { ...(o.tree ? { tree: o.tree } : {}), ...(o.cflags !== undefined ? { cflags: o.cflags } : {}), inQemu: qemu !== undefined });
+			const plan = checkPlan(probe, {
+				...(o.tree ? { tree: o.tree } : {}),
+				...(o.cflags !== undefined ? { cflags: o.cflags } : {}),
+				inQemu: qemu !== undefined,
+			});
 			if (plan.treeReason) print(`selftests library: ${plan.tree} (${plan.treeReason})`);
 			const info = await resolveTree(plan.tree, o.cache, print);
 			if (plan.cflagsReason) print(`compiler flags: ${plan.cflags.join(' ')} (${plan.cflagsReason})`);
@@ -352,7 +377,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 
 	addKernelCommand(cli, print);
 
-	cli.command('probe')
+	cli
+		.command('probe')
 		.description('report this machine (CPU XSAVE features, KVM, kernel) and the platform and revision it maps to')
 		.option('--out <file>', 'where to keep the report (read by --platform host)', defaultProbePath())
 		.option('--cache <dir>', 'cache folder for the probe binary', defaultCacheDir())
@@ -361,7 +387,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			printProbe(print, probe, probedPlatform(probe, o.out), revisionForRelease(probe.kernelRelease), o.out);
 		});
 
-	cli.command('revisions')
+	cli
+		.command('revisions')
 		.description('show the named behaviours of the model and which kernel revisions have them')
 		.action(() => {
 			const revisions = REVISION_ORDER.map(revision);
@@ -372,7 +399,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			);
 		});
 
-	cli.command('schema')
+	cli
+		.command('schema')
 		.description('write the JSON Schema of expected.json')
 		.requiredOption('--out <file>', 'where to write it')
 		.action((o: { out: string }) => {

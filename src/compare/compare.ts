@@ -59,7 +59,13 @@ function differences(steps: readonly ExpectedStep[], expectations: readonly Outc
 
 /** The first step whose observation does not match the expectation. */
 export function firstDifference(expected: ExpectedCase, observations: readonly Observation[]): StepDifference | null {
-	return differences(expected.steps, expected.steps.map((s) => s.expect), observations)[0] ?? null;
+	return (
+		differences(
+			expected.steps,
+			expected.steps.map((s) => s.expect),
+			observations,
+		)[0] ?? null
+	);
 }
 
 const sameOutcome = (a: Outcome, b: Outcome) => JSON.stringify(a) === JSON.stringify(b);
@@ -84,7 +90,9 @@ function predict(expected: ExpectedCase, entries: readonly PredictingIssue[], ct
 	// Where the deviations change nothing the expectation stands as written in expected.json.
 	const outcomes = expected.steps.map((s, i) => (sameOutcome(together[i]!, contract[i]!) ? s.expect : together[i]!));
 	const causes = expected.steps.map((_, i) => entries.filter((_, e) => !sameOutcome(alone[e]![i]!, contract[i]!)).map((e) => e.id));
-	const cancelled = expected.steps.flatMap((s, i) => (sameOutcome(together[i]!, contract[i]!) && causes[i]!.length ? [{ step: s.index, ids: causes[i]! }] : []));
+	const cancelled = expected.steps.flatMap((s, i) =>
+		sameOutcome(together[i]!, contract[i]!) && causes[i]!.length ? [{ step: s.index, ids: causes[i]! }] : [],
+	);
 	return { outcomes, causes, cancelled };
 }
 
@@ -111,7 +119,11 @@ export function skippedByIssue(expected: ExpectedCase, binary: string, issue: Kn
 
 export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareContext): CaseResult {
 	const base = { id: expected.id, family: expected.family, binary: run.binary, durationMs: run.durationMs, log: run.log };
-	const result = (status: CaseStatus, reason: string | null, extra: Partial<Pick<CaseResult, 'difference' | 'differences' | 'knownIssue' | 'note'>> = {}): CaseResult => ({
+	const result = (
+		status: CaseStatus,
+		reason: string | null,
+		extra: Partial<Pick<CaseResult, 'difference' | 'differences' | 'knownIssue' | 'note'>> = {},
+	): CaseResult => ({
 		...base,
 		status,
 		reason,
@@ -124,7 +136,8 @@ export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareCo
 	if (expected.skip) return result('SKIP', expected.skip);
 	if (run.result?.status === 'skip') return result('SKIP', run.result.directive?.reason || 'skipped');
 	// A case stopped before its first step (or never run) has no difference worth showing.
-	if (run.stopped) return result(run.stopped.status, run.stopped.reason, { difference: run.observations.length ? firstDifference(expected, run.observations) : null });
+	if (run.stopped)
+		return result(run.stopped.status, run.stopped.reason, { difference: run.observations.length ? firstDifference(expected, run.observations) : null });
 	if (!run.result) return result('ERROR', 'the test binary printed no result for this case');
 	const killed = run.result.diagnostics.map((d) => KILLED.exec(d)).find(Boolean);
 	if (killed) return result('CRASH', `the case's child process was killed by signal ${killed[1]}`, { difference: firstDifference(expected, run.observations) });
@@ -160,12 +173,20 @@ export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareCo
 		});
 	}
 	if (!fromPrediction) {
-		const all = differences(expected.steps, expected.steps.map((s) => s.expect), run.observations).map(explain);
+		const all = differences(
+			expected.steps,
+			expected.steps.map((s) => s.expect),
+			run.observations,
+		).map(explain);
 		const issue = byId(all.find((d) => d.deviations?.length)?.deviations?.[0]) ?? entries[0]!;
 		return result('XFAIL', issue.reason, { difference: all[0]!, differences: all, knownIssue: issueRef(issue), note });
 	}
 	// Some observation is neither the model's nor the deviations' prediction.
-	const unexplained = differences(expected.steps, expected.steps.map((s) => s.expect), run.observations)
+	const unexplained = differences(
+		expected.steps,
+		expected.steps.map((s) => s.expect),
+		run.observations,
+	)
 		.map(explain)
 		.find((d) => d.predicted === undefined || d.observed === null || !matches(d.predicted, d.observed));
 	// Otherwise every model difference was predicted, but a step the deviations changed kept the model's value.

@@ -156,7 +156,12 @@ export function parseCasePattern(text: string): string {
 
 export function inScope(issue: KnownIssue, scope: IssueScope): boolean {
 	const within = (values: readonly string[] | undefined, value: string) => !values || values.includes(value);
-	return within(issue.platform, scope.platform) && within(issue.revision, scope.revision) && within(issue.backend, scope.backend) && within(issue.target, scope.target);
+	return (
+		within(issue.platform, scope.platform) &&
+		within(issue.revision, scope.revision) &&
+		within(issue.backend, scope.backend) &&
+		within(issue.target, scope.target)
+	);
 }
 
 const coversCase = (issue: KnownIssue, caseId: string) => !issue.cases || issue.cases.some((p) => globMatches(p, caseId));
@@ -169,9 +174,7 @@ export function predictingIssues(issues: readonly KnownIssue[], scope: IssueScop
 /** The skip entry that keeps this case from running here, if any. */
 export function findSkippingIssue(issues: readonly KnownIssue[], scope: IssueScope, expected: ExpectedCase): SkipIssue | null {
 	return (
-		issues.find(
-			(i): i is SkipIssue => isSkip(i) && inScope(i, scope) && coversCase(i, expected.id) && expected.steps.some((s) => i.ops.includes(s.op)),
-		) ?? null
+		issues.find((i): i is SkipIssue => isSkip(i) && inScope(i, scope) && coversCase(i, expected.id) && expected.steps.some((s) => i.ops.includes(s.op))) ?? null
 	);
 }
 

@@ -53,12 +53,5 @@ export function toJson(value: unknown): string {
 }
 
 export function writeGenerated(outDir: string, generated: Generated): void {
-	writeOutputFiles(
-		outDir,
-		new Map([
-			['expected.json', toJson(generated.expected)],
-			['manifest.json', toJson(generated.manifest)],
-			...generated.selftests,
-		]),
-	);
+	writeOutputFiles(outDir, new Map([['expected.json', toJson(generated.expected)], ['manifest.json', toJson(generated.manifest)], ...generated.selftests]));
 }

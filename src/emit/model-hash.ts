@@ -8,8 +8,14 @@ const MODEL_DIR = fileURLToPath(new URL('../model/', import.meta.url));
 
 export function modelHash(): string {
 	const hash = createHash('sha256');
-	for (const name of readdirSync(MODEL_DIR).filter((n) => /\.(js|ts)$/.test(n)).sort()) {
-		hash.update(name).update('\0').update(readFileSync(MODEL_DIR + name)).update('\0');
+	for (const name of readdirSync(MODEL_DIR)
+		.filter((n) => /\.(js|ts)$/.test(n))
+		.sort()) {
+		hash
+			.update(name)
+			.update('\0')
+			.update(readFileSync(MODEL_DIR + name))
+			.update('\0');
 	}
 	return 'sha256:' + hash.digest('hex');
 }

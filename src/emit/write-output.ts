@@ -121,7 +121,8 @@ function ensureRealFolder(root: string, dir: string): void {
 		at = join(at, part);
 		if (!existsSync(at) && !isLink(at)) mkdirSync(at);
 		const stat = lstatSync(at);
-		if (stat.isSymbolicLink()) throw new UsageError(`${printable(at)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
+		if (stat.isSymbolicLink())
+			throw new UsageError(`${printable(at)} inside the output folder is a symbolic link: fpu-kvm-testgen does not write through links; remove it`);
 		if (!stat.isDirectory()) throw new UsageError(`${printable(at)} inside the output folder is not a folder`);
 	}
 }

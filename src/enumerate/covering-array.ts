@@ -11,13 +11,22 @@
  * full product, with one reused array: they must not keep a reference to it.
  */
 
-export interface ParamValue { readonly id: string; readonly invalid?: boolean }
-export interface Parameter { readonly name: string; readonly values: readonly ParamValue[] }
+export interface ParamValue {
+	readonly id: string;
+	readonly invalid?: boolean;
+}
+export interface Parameter {
+	readonly name: string;
+	readonly values: readonly ParamValue[];
+}
 /** A complete row: one value index per parameter, in parameter order. */
 export type Row = readonly number[];
 /** A constraint is a predicate over a COMPLETE row; false means the row is not allowed. */
 export type Constraint = (row: Row) => boolean;
-export interface StrengthGroup { readonly parameters: readonly string[]; readonly strength: number }
+export interface StrengthGroup {
+	readonly parameters: readonly string[];
+	readonly strength: number;
+}
 export interface CoverageSpec {
 	readonly parameters: readonly Parameter[];
 	/** Base strength t applied to all parameters (clamped to the number of parameters). */
@@ -28,7 +37,10 @@ export interface CoverageSpec {
 	readonly seed: number;
 }
 /** A t-tuple: parallel arrays of parameter indices (ascending) and value indices. */
-export interface Tuple { readonly params: readonly number[]; readonly values: readonly number[] }
+export interface Tuple {
+	readonly params: readonly number[];
+	readonly values: readonly number[];
+}
 export interface CoveringArray {
 	readonly rows: Row[];
 	/** number of feasible required tuples */
@@ -140,18 +152,12 @@ function checkProduct(sizes: readonly number[]): void {
 	for (const size of sizes) {
 		product *= size;
 		if (product > MAX_PRODUCT) {
-			throw new Error(
-				`covering array: parameter space [${sizes.join(' x ')}] has more than ${MAX_PRODUCT} rows; ` +
-				'split it or reduce the number of values',
-			);
+			throw new Error(`covering array: parameter space [${sizes.join(' x ')}] has more than ${MAX_PRODUCT} rows; ` + 'split it or reduce the number of values');
 		}
 	}
 	const supportBytes = sizes.reduce((a, b) => a + b, 0) * Math.ceil(product / 32) * 4;
 	if (supportBytes > MAX_SUPPORT_BYTES) {
-		throw new Error(
-			`covering array: parameter space [${sizes.join(' x ')}] has too many values for its size; ` +
-			'split it or reduce the number of values',
-		);
+		throw new Error(`covering array: parameter space [${sizes.join(' x ')}] has too many values for its size; ` + 'split it or reduce the number of values');
 	}
 }
 
@@ -264,7 +270,9 @@ function feasibleCombos(
 		const values = decodeCombo(sizes, subset, combo);
 		const first = sparsestValue(sparseSupport, subset, values);
 		const others: Bitset[] = [];
-		subset.forEach((p, i) => { if (i !== first) others.push(support[p][values[i]]); });
+		subset.forEach((p, i) => {
+			if (i !== first) others.push(support[p][values[i]]);
+		});
 		feasible[combo] = meetsAll(sparseSupport[subset[first]][values[first]], others) ? 1 : 0;
 	}
 	return feasible;
@@ -374,7 +382,9 @@ function countCovered(space: Space, rows: readonly Row[]): number {
 	space.subsets.forEach((subset, s) => {
 		const seen = new Uint8Array(space.feasible[s].length);
 		for (const row of rows) seen[encodeCombo(space.sizes, subset, row)] = 1;
-		seen.forEach((flag, combo) => { covered += flag & space.feasible[s][combo]; });
+		seen.forEach((flag, combo) => {
+			covered += flag & space.feasible[s][combo];
+		});
 	});
 	return covered;
 }
@@ -496,7 +506,14 @@ function smallestOfAttempts(space: Space, seed: number): Int32Array[] {
 	if (space.validCount === 0 || space.subsets.length === 0) return [];
 	const random = new Random(seed);
 	const order = parameterOrder(space);
-	const lowerBound = space.feasible.reduce((bound, feasible) => Math.max(bound, feasible.reduce((a, b) => a + b, 0)), 0);
+	const lowerBound = space.feasible.reduce(
+		(bound, feasible) =>
+			Math.max(
+				bound,
+				feasible.reduce((a, b) => a + b, 0),
+			),
+		0,
+	);
 	let best = growRows(space, random, order, 'ranked');
 	for (let attempt = 1; attempt < ATTEMPTS && best.length > lowerBound * CLOSE_TO_BOUND; attempt++) {
 		const rows = growRows(space, random, order, 'random');
@@ -535,15 +552,15 @@ function growRows(space: Space, random: Random, order: readonly number[], ties: 
 function parameterOrder(space: Space): number[] {
 	const strength = space.sizes.map(() => 0);
 	for (const subset of space.subsets) for (const p of subset) strength[p] = Math.max(strength[p], subset.length);
-	return space.sizes
-		.map((_, p) => p)
-		.sort((a, b) => strength[b] - strength[a] || space.sizes[b] - space.sizes[a] || a - b);
+	return space.sizes.map((_, p) => p).sort((a, b) => strength[b] - strength[a] || space.sizes[b] - space.sizes[a] || a - b);
 }
 
 /** Subset indices grouped by whichever member comes last in the build order. */
 function subsetsByLastParameter(space: Space, order: readonly number[]): number[][] {
 	const position = new Array<number>(order.length);
-	order.forEach((p, k) => { position[p] = k; });
+	order.forEach((p, k) => {
+		position[p] = k;
+	});
 	const endingAt: number[][] = space.sizes.map(() => []);
 	space.subsets.forEach((subset, s) => {
 		const last = subset.reduce((a, b) => (position[a] > position[b] ? a : b));
@@ -556,7 +573,10 @@ function subsetsByLastParameter(space: Space, order: readonly number[]): number[
 function initialPrefix(space: Space, order: readonly number[]): number {
 	const keys = new Set(space.subsets.map((subset) => subset.join(',')));
 	for (let m = order.length; m > 0; m--) {
-		const key = order.slice(0, m).sort((a, b) => a - b).join(',');
+		const key = order
+			.slice(0, m)
+			.sort((a, b) => a - b)
+			.join(',');
 		if (keys.has(key)) return m;
 	}
 	return 0;
@@ -579,7 +599,9 @@ function seedRows(build: Build, prefix: number, order: readonly number[], ending
 		const values = decodeCombo(space.sizes, members, combo);
 		const first = sparsestValue(space.sparseSupport, members, values);
 		const row = rowWith(space, members[first], values[first]);
-		members.forEach((p, i) => { if (i !== first) assign(space, row, p, values[i]); });
+		members.forEach((p, i) => {
+			if (i !== first) assign(space, row, p, values[i]);
+		});
 		build.rows.push(row);
 		markCovered(build, row.values, inPrefix);
 	}

@@ -14,7 +14,9 @@ export function explainCase(c: TestCase, platform: Platform): ExplainedStep[] {
 		byRevision: perRevision.map(({ id, results }) => {
 			const r = results?.[i];
 			if (!r) return { revision: id, outcome: '(not applicable)', rule: null };
-			const outcome = Object.entries(r.outcome).map(([k, v]) => `${k}=${v}`).join(' ');
+			const outcome = Object.entries(r.outcome)
+				.map(([k, v]) => `${k}=${v}`)
+				.join(' ');
 			return { revision: id, outcome, rule: r.rule };
 		}),
 	}));

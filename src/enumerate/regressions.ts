@@ -143,7 +143,7 @@ const REGRESSIONS: readonly Regression[] = [
 	{
 		name: 'cr0-ts-nm-keeps-xfd-err',
 		bug: '#13',
-		commit: '(post-6.12) KVM: VMX: Don\'t modify guest XFD_ERR if CR0.TS=1',
+		commit: "(post-6.12) KVM: VMX: Don't modify guest XFD_ERR if CR0.TS=1",
 		title: 'a CR0.TS #NM with XFD passed through leaves the guest XFD_ERR as the guest wrote it',
 		requires: ['amx', 'xfd', 'vmx'],
 		steps: (ctx) => [

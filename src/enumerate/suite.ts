@@ -69,8 +69,7 @@ function familySeed(seed: number, id: string): number {
 
 function familySuite(family: Family, request: SuiteRequest, ctx: BuildContext): { cases: TestCase[]; coverage: FamilyCoverage } {
 	const names = family.parameters.map((p) => p.name);
-	const valuesOfRow = (row: readonly number[]): Values =>
-		Object.fromEntries(row.map((v, i) => [names[i]!, family.parameters[i]!.values[v]!.id]));
+	const valuesOfRow = (row: readonly number[]): Values => Object.fromEntries(row.map((v, i) => [names[i]!, family.parameters[i]!.values[v]!.id]));
 	const allowed = family.allowed;
 	const constraints: Constraint[] = allowed ? [(row) => allowed(valuesOfRow(row), ctx)] : [];
 	const base = family.exhaustive ? names.length : Math.min(request.strength, 2);

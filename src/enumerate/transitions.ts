@@ -43,9 +43,7 @@ export function abstractState(s: ModelState): string {
 
 /** Every combination of the abstract dimensions, reachable or not, in abstractState()'s format. */
 export function allAbstractStates(): string[] {
-	const heads = ['parent', 'child'].flatMap((who) =>
-		['noperm', 'perm'].flatMap((perm) => ['unlocked', 'locked'].map((lock) => [who, perm, lock].join('/'))),
-	);
+	const heads = ['parent', 'child'].flatMap((who) => ['noperm', 'perm'].flatMap((perm) => ['unlocked', 'locked'].map((lock) => [who, perm, lock].join('/'))));
 	const vcpus = ['no-cpuid', 'cpuid-no-amx', 'cpuid-amx'].flatMap((cpuid) =>
 		['not-run', 'ran'].flatMap((run) => ['xcr0-base', 'xcr0-xtile'].flatMap((xcr0) => ['xfd-0', 'xfd-armed'].map((xfd) => [cpuid, run, xcr0, xfd].join('/')))),
 	);

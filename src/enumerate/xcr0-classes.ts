@@ -1,22 +1,5 @@
 // XCR0 value classes (docs/contract.md §2.10, §3.1), resolved to a concrete value for a platform.
-import {
-	AVX512,
-	BIT63,
-	CET_U,
-	FP,
-	FPSSE,
-	MPX,
-	BNDREGS,
-	OPMASK,
-	PKRU,
-	PT,
-	SSE,
-	XTILE,
-	XTILECFG,
-	XTILEDATA,
-	YMM,
-	kvmSupportedXcr0,
-} from '../model/index.js';
+import { AVX512, BIT63, CET_U, FP, FPSSE, MPX, BNDREGS, OPMASK, PKRU, PT, SSE, XTILE, XTILECFG, XTILEDATA, YMM, kvmSupportedXcr0 } from '../model/index.js';
 import type { BuildContext } from './case.js';
 
 interface Xcr0Class {
@@ -46,7 +29,7 @@ export const XCR0_CLASSES = {
 	'xtiledata-only': fixed(true, FPSSE | XTILEDATA),
 	'xss-bit': fixed(true, FPSSE | PT),
 	'cet-user-bit': fixed(true, FPSSE | CET_U),
-	'bit63': fixed(true, FP | BIT63),
+	bit63: fixed(true, FP | BIT63),
 	/** An architecturally valid group the host's KVM does not support. */
 	'unsupported-by-host': { invalid: true, value: (ctx) => unsupportedByHost(ctx) },
 } as const satisfies Record<string, Xcr0Class>;

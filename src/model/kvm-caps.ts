@@ -2,14 +2,7 @@
 import type { Platform } from './platform.js';
 import { has, type Revision } from './revision.js';
 import type { ProcessState } from './state.js';
-import {
-	DYNAMIC,
-	KVM_SUPPORTED_XCR0_AMX,
-	KVM_SUPPORTED_XCR0_NO_AMX,
-	XTILECFG,
-	XTILEDATA,
-	standardSize,
-} from './xfeatures.js';
+import { DYNAMIC, KVM_SUPPORTED_XCR0_AMX, KVM_SUPPORTED_XCR0_NO_AMX, XTILECFG, XTILEDATA, standardSize } from './xfeatures.js';
 
 /** KVM's supported_xcr0: what KVM offers on this host, within the revision's KVM_SUPPORTED_XCR0 (§1.1). */
 export function kvmSupportedXcr0(platform: Platform, rev: Revision): bigint {

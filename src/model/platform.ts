@@ -21,8 +21,16 @@ const ONE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
 
 const component = z
 	.object({
-		offset: z.number().int().min(FIRST_OFFSET, 'must be at least 576 (after the legacy area and the XSAVE header)').max(XSAVE_AREA_MAX - 1, 'must be below 65536'),
-		size: z.number().int().min(1).max(XSAVE_AREA_MAX - FIRST_OFFSET, `must be at most ${XSAVE_AREA_MAX - FIRST_OFFSET}`),
+		offset: z
+			.number()
+			.int()
+			.min(FIRST_OFFSET, 'must be at least 576 (after the legacy area and the XSAVE header)')
+			.max(XSAVE_AREA_MAX - 1, 'must be below 65536'),
+		size: z
+			.number()
+			.int()
+			.min(1)
+			.max(XSAVE_AREA_MAX - FIRST_OFFSET, `must be at most ${XSAVE_AREA_MAX - FIRST_OFFSET}`),
 	})
 	.strict();
 

@@ -33,7 +33,10 @@ const probeObject = z
 				cpuid7Edx: hexValue,
 				cpuidD1Eax: hexValue,
 				/** CPUID.(0DH,i) offset (EBX) and size (EAX) of each user component. */
-				components: z.record(z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'), z.object({ offset: areaBytes, size: areaBytes }).strict()),
+				components: z.record(
+					z.string().regex(/^([2-9]|[1-5][0-9]|6[0-3])$/, 'must be a component number 2..63'),
+					z.object({ offset: areaBytes, size: areaBytes }).strict(),
+				),
 			})
 			.strict(),
 		kvm: z
@@ -63,7 +66,8 @@ const probeObject = z
  */
 export const probeSchema = probeObject.superRefine((p, ctx) => {
 	if (p.devKvm && !p.kvm) ctx.addIssue({ code: 'custom', path: ['kvm'], message: 'must be set when devKvm is true' });
-	if (p.devKvm && p.kvm && !p.kvm.supportedCpuid.length) ctx.addIssue({ code: 'custom', path: ['kvm', 'supportedCpuid'], message: 'must not be empty when devKvm is true' });
+	if (p.devKvm && p.kvm && !p.kvm.supportedCpuid.length)
+		ctx.addIssue({ code: 'custom', path: ['kvm', 'supportedCpuid'], message: 'must not be empty when devKvm is true' });
 	if (!p.devKvm && p.kvm) ctx.addIssue({ code: 'custom', path: ['kvm'], message: 'must be null when devKvm is false' });
 });
 

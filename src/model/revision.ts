@@ -8,7 +8,7 @@ export const REVISION_DESCRIPTIONS: Record<RevisionId, string> = {
 	'fpu-kvm-v1':
 		'tglx x86/fpu-kvm (the seed "[patch 0/6] x86/fpu: Preparatory changes for guest AMX support", 5.16-rc based): x86/fpu changes only, KVM unchanged',
 	'v5.17': 'v5.17 tag (AMX in KVM merged for 5.17-rc1, with the 5.17-rc fixes)',
-	'v6.12': "Debian linux-source-6.12 (6.12.117, with stable backports up to 2026)",
+	'v6.12': 'Debian linux-source-6.12 (6.12.117, with stable backports up to 2026)',
 	mainline: 'mainline after 6.12 (adds the CR0.TS #NM fix for XFD_ERR)',
 };
 
@@ -118,7 +118,8 @@ const BEHAVIOURS: readonly Behaviour[] = [
 	},
 	{
 		id: 'gsx-is-user-xfeatures',
-		summary: 'guest-supported XCR0 is fpstate->user_xfeatures: the host user defaults before KVM_SET_CPUID2, CPUID.0xD.0 AND supported after it (FP/SSE not forced)',
+		summary:
+			'guest-supported XCR0 is fpstate->user_xfeatures: the host user defaults before KVM_SET_CPUID2, CPUID.0xD.0 AND supported after it (FP/SSE not forced)',
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17-rc6 (988896bb6182) .. 5.19; fixed by ee519b3a2ae3 (6.0, stable)',
@@ -126,7 +127,8 @@ const BEHAVIOURS: readonly Behaviour[] = [
 	},
 	{
 		id: 'set-cpuid2-sets-user-xfeatures',
-		summary: 'KVM_SET_CPUID2 overwrites fpstate->user_xfeatures with CPUID.0xD.0 AND supported XCR0, so KVM_SET_XSAVE rejects host-supported features hidden from the guest CPUID',
+		summary:
+			'KVM_SET_CPUID2 overwrites fpstate->user_xfeatures with CPUID.0xD.0 AND supported XCR0, so KVM_SET_XSAVE rejects host-supported features hidden from the guest CPUID',
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17-rc6 (ad856280ddea) .. 6.5; fixed by 8647c52e9504 + 18164f66e6c5 (6.6)',

@@ -13,15 +13,24 @@ export const RULES = {
 	'prctl.get.bad-pointer': R('GET options copy the mask out with put_user: a bad pointer gives -EFAULT', '§2.1; xstate.c:1783-1799'),
 	'prctl.get.supp': R('ARCH_GET_XCOMP_SUPP returns fpu_user_cfg.max_features | x87 | SSE', '§2.1; xstate.c:1783-1785'),
 	'prctl.get.perm': R('ARCH_GET_XCOMP_PERM returns the host permission masked to user features', '§2.1; xstate.c:1787-1794'),
-	'prctl.get.guest-perm': R('ARCH_GET_XCOMP_GUEST_PERM returns the guest permission masked to user features; LOCKED is not visible', '§2.1; xstate.c:1796-1799'),
+	'prctl.get.guest-perm': R(
+		'ARCH_GET_XCOMP_GUEST_PERM returns the guest permission masked to user features; LOCKED is not visible',
+		'§2.1; xstate.c:1796-1799',
+	),
 	'prctl.req.out-of-range': R('a feature number >= XFEATURE_MAX (19; 20 once APX is listed), negative or huge, is -EINVAL', '§2.1 step 2; xstate.c:1801-1809'),
 	'prctl.req.not-dynamic': R('only XTILEDATA (18) can be requested; any other feature, XTILECFG included, is -EOPNOTSUPP', '§2.1 step 3; xstate_prctl_req[]'),
 	'prctl.req.unsupported': R('XTILEDATA not in fpu_user_cfg.max_features (no AMX/XFD/XSAVES) is -EOPNOTSUPP', '§2.1 step 4; xstate.c:1658-1693'),
 	'prctl.req.already-permitted': R('a request for an already permitted feature returns 0 before the lock is looked at', '§2.1 step 5; xstate.c:1606-1649'),
 	'prctl.req.guest-locked': R('a guest request after a vCPU exists in the process fails -EBUSY', '§2.1 step 6, §2.2; xstate.c:1658-1693'),
 	'prctl.req.grant': R('the permission becomes old | XTILEDATA and the call returns 0', '§1.2, §2.1 step 8; xstate.c:1626-1644'),
-	'prctl.req.grant-overwrite': R('the permission is overwritten with the requested bit alone (0x40000); returns 0', '§1.2, §4 #1; xstate.c:1644 before 063452fd94d1'),
-	'prctl.req.grant-uninit-ret': R('the guest request is granted (overwritten with 0x40000) but returns an uninitialised ret: the value is unspecified', '§2.1 step 8 A, §4 A-era row'),
+	'prctl.req.grant-overwrite': R(
+		'the permission is overwritten with the requested bit alone (0x40000); returns 0',
+		'§1.2, §4 #1; xstate.c:1644 before 063452fd94d1',
+	),
+	'prctl.req.grant-uninit-ret': R(
+		'the guest request is granted (overwritten with 0x40000) but returns an uninitialised ret: the value is unspecified',
+		'§2.1 step 8 A, §4 A-era row',
+	),
 	'prctl.unknown-option': R('an arch_prctl option the kernel does not know is -EINVAL', '§2.1 unknown option; process.c:1062-1074'),
 	'fork.inherit': R('the child inherits host and guest permission and the lock (dynamic features enabled)', '§1.2 Inheritance; core.c:569-580'),
 	'fork.defaults': R('without dynamic features the child starts from the default permissions', '§1.2 Inheritance; core.c:569-580, 661-662'),
@@ -33,7 +42,10 @@ export const RULES = {
 	'attr.bad-attr': R('an attribute other than KVM_X86_XCOMP_GUEST_SUPP is -ENXIO', '§2.4; x86.c:4399-4437'),
 	'attr.bad-pointer': R('the value is written with put_user: a bad addr gives -EFAULT', '§2.4; x86.c:4399-4437'),
 	'attr.xcomp-guest-supp': R('KVM_X86_XCOMP_GUEST_SUPP returns supported_xcr0 unfiltered by permission', '§2.4; x86.c:4399-4437'),
-	'supported-cpuid.leaf-d': R('0xD.0 EAX:EDX = permitted XCR0, EBX = ECX = its standard size, a sub-leaf per permitted extended XCR0 bit, XFD bits only when KVM has XFD', '§2.5; cpuid.c:1092-1147, 707, 737-738'),
+	'supported-cpuid.leaf-d': R(
+		'0xD.0 EAX:EDX = permitted XCR0, EBX = ECX = its standard size, a sub-leaf per permitted extended XCR0 bit, XFD bits only when KVM has XFD',
+		'§2.5; cpuid.c:1092-1147, 707, 737-738',
+	),
 	// vCPU (§2.2, §2.6)
 	'vcpu.create': R('KVM_CREATE_VCPU locks the process guest permission and starts with XCR0=1, XFD=0, XFD_ERR=0', '§2.2; core.c:198-255, x86.c:11561'),
 	'vcpu.create-library': R(
@@ -42,10 +54,16 @@ export const RULES = {
 	),
 	'cpuid.post-run-identical': R('after KVM_RUN an identical CPUID is accepted without permission check or reallocation', '§2.6 step 3; cpuid.c:457-507'),
 	'cpuid.post-run-differs': R('after KVM_RUN any difference, flags included, is -EINVAL', '§2.6 step 3, §4 #14; cpuid.c:457-507'),
-	'cpuid.post-run-unspecified': R('KVM_SET_CPUID2 after KVM_RUN on the 5.16-rc based branch: not specified by the seed', '§2.6 step 3, §4 #14; behaviour post-run-set-cpuid2-unspecified'),
+	'cpuid.post-run-unspecified': R(
+		'KVM_SET_CPUID2 after KVM_RUN on the 5.16-rc based branch: not specified by the seed',
+		'§2.6 step 3, §4 #14; behaviour post-run-set-cpuid2-unspecified',
+	),
 	'cpuid.no-perm-check': R('KVM v5.16 accepts any leaf-0xD bitmap; GSX = CPUID.0xD.0 AND supported_xcr0', '§0 "A-as-tree", §1.3 GSX A'),
 	'cpuid.dynamic-not-permitted': R('XTILEDATA in CPUID.0xD.0 outside the live process guest permission is -EPERM', '§2.6 step 5; xstate.c:1696-1738'),
-	'cpuid.realloc': R('XTILEDATA in CPUID.0xD.0 reallocates a zeroed guest fpstate of the permitted size (uabi_size grows)', '§2.6 step 5; xstate.c:1519-1587, 1550'),
+	'cpuid.realloc': R(
+		'XTILEDATA in CPUID.0xD.0 reallocates a zeroed guest fpstate of the permitted size (uabi_size grows)',
+		'§2.6 step 5; xstate.c:1519-1587, 1550',
+	),
 	'cpuid.accepted': R('the CPUID is committed; GSX = CPUID.0xD.0 AND supported_xcr0 (0 without leaf 0xD)', '§2.6 step 6; cpuid.c:282-291, 407-408'),
 	// XCRs (§2.8, §2.10)
 	'xcrs.get': R('KVM_GET_XCRS reports one entry, XCR0', '§2.8; x86.c:5190-5207'),
@@ -70,17 +88,32 @@ export const RULES = {
 	'set-xsave.xcomp-bv': R('the uABI is standard format: XCOMP_BV != 0 is -EINVAL', '§2.7, §3.1; xstate.c:414-415'),
 	'set-xsave.reserved-header': R('non-zero reserved header bytes are -EINVAL', '§2.7; xstate.c:406-428'),
 	'set-xsave.mxcsr': R('reserved MXCSR bits with x87/SSE/AVX in XSTATE_BV are -EINVAL', '§2.7; xstate.c:1256-1335'),
-	'set-xsave.accepted': R('the image is loaded; XSTATE_BV of the buffer becomes the image\'s (after XFD clearing where the revision does it)', '§2.7; core.c:409-444'),
-	'set-xsave.uncertain': R('the saved XSTATE_BV depends on hardware XINUSE tracking, and the outcome differs between its possible values', '§3.3 XSAVE with XFD; §2.12'),
+	'set-xsave.accepted': R(
+		"the image is loaded; XSTATE_BV of the buffer becomes the image's (after XFD clearing where the revision does it)",
+		'§2.7; core.c:409-444',
+	),
+	'set-xsave.uncertain': R(
+		'the saved XSTATE_BV depends on hardware XINUSE tracking, and the outcome differs between its possible values',
+		'§3.3 XSAVE with XFD; §2.12',
+	),
 	// MSRs (§2.9)
 	'msr.unknown-to-kvm': R('KVM v5.16 does not know IA32_XFD/IA32_XFD_ERR: KVM_GET/SET_MSRS stop at it (0 processed)', '§2.9 A'),
 	'msr.host-get': R('host-initiated reads of XFD/XFD_ERR always succeed and return fpstate->xfd / guest_fpu.xfd_err', '§2.9; x86.c:4060-4073'),
 	'msr.host-set-unsupported-bits': R('host writes with bits outside GSX & XTILEDATA fail (KVM_SET_MSRS processes 0)', '§2.9; x86.c:3703-3722'),
 	'msr.host-set': R('the value is stored; a non-zero XFD write on VMX disables XFD interception', '§2.9; x86.c:3703-3722, vmx.c:2256-2273, core.c:295-322'),
-	'hotplug.cycle-stale-cache': R('offlining and onlining a CPU resets MSR_IA32_XFD but leaves the per-CPU cache stale: a later XFD load may be skipped on that CPU, so XFD-dependent outcomes there are unspecified (host XRSTOR #NM possible)', '§4 #10; 10e4b5166df9'),
-	'hotplug.cycle': R('offlining and onlining a CPU resets MSR_IA32_XFD; the per-CPU cache is resynchronised where the fix is present', '§4 #10; xstate.h:179-194'),
+	'hotplug.cycle-stale-cache': R(
+		'offlining and onlining a CPU resets MSR_IA32_XFD but leaves the per-CPU cache stale: a later XFD load may be skipped on that CPU, so XFD-dependent outcomes there are unspecified (host XRSTOR #NM possible)',
+		'§4 #10; 10e4b5166df9',
+	),
+	'hotplug.cycle': R(
+		'offlining and onlining a CPU resets MSR_IA32_XFD; the per-CPU cache is resynchronised where the fix is present',
+		'§4 #10; xstate.h:179-194',
+	),
 	// guest (§2.9-2.11)
-	'cr4.osxsave-without-cpuid-xsave': R('setting CR4.OSXSAVE when the guest CPUID set by KVM_SET_CPUID2 lacks CPUID.1.ECX.XSAVE is #GP (no CPUID set: no guest-reserved CR4 bits)', '§2.10; x86.c:1129-1138 __kvm_is_valid_cr4, cpuid.c:417 cr4_guest_rsvd_bits'),
+	'cr4.osxsave-without-cpuid-xsave': R(
+		'setting CR4.OSXSAVE when the guest CPUID set by KVM_SET_CPUID2 lacks CPUID.1.ECX.XSAVE is #GP (no CPUID set: no guest-reserved CR4 bits)',
+		'§2.10; x86.c:1129-1138 __kvm_is_valid_cr4, cpuid.c:417 cr4_guest_rsvd_bits',
+	),
 	'cr4.write': R('the CR4 write is accepted', '§2.10'),
 	'xsetbv.osxsave-clear': R('XSETBV with CR4.OSXSAVE=0 is #UD, raised by hardware before any VM exit', '§2.10, §3.1'),
 	'guest-msr.unknown-to-kvm': R('KVM v5.16 does not emulate IA32_XFD/IA32_XFD_ERR: guest access is #GP', '§2.9 A'),
@@ -88,13 +121,25 @@ export const RULES = {
 	'guest-msr.read': R('the guest reads the current value', '§2.9'),
 	'guest-msr.unsupported-bits': R('an intercepted guest write with bits outside GSX & XTILEDATA is #GP', '§2.9'),
 	'guest-msr.write': R('the intercepted write is stored; XFD armed for a component makes later XSAVEs record it as init', '§2.9, §3.3'),
-	'guest-msr.passthrough-write': R('XFD writes are not intercepted after the first non-zero write: hardware accepts host-supported XFD bits', '§2.9; vmx.c:2256-2273, core.c:336-346'),
+	'guest-msr.passthrough-write': R(
+		'XFD writes are not intercepted after the first non-zero write: hardware accepts host-supported XFD bits',
+		'§2.9; vmx.c:2256-2273, core.c:336-346',
+	),
 	'guest-msr.passthrough-reserved': R('XFD writes are not intercepted: hardware raises #GP for bits the CPU cannot disable', '§2.9, §3.3'),
 	'tile.ud-no-xtile': R('AMX instructions with XTILE not enabled in XCR0 (or CR4.OSXSAVE=0) are #UD', '§3.1, §3.3'),
 	'tile.nm-xfd-armed': R('TILELOADD with XFD[18]=1 raises #NM and sets XFD_ERR[18]; KVM keeps it in guest_fpu.xfd_err', '§2.11 steps 2-5, §3.3'),
-	'cr0ts.nm': R('an x87 instruction with CR0.TS=1 raises #NM; hardware leaves IA32_XFD_ERR unchanged and KVM no longer re-reads it', '§3.3, §2.11 step 3, §4 #13'),
-	'cr0ts.nm-reread': R('an x87 instruction with CR0.TS=1 raises #NM; KVM re-reads IA32_XFD_ERR, which still holds the guest value, so it is unchanged', '§2.11 step 3 (vmx.c:6977-6995), §4 #13'),
-	'tile.xfd-cache-stale': R('after a CPU hotplug without the xfd_state fix, whether XFD is really armed depends on the CPU the vCPU runs on', '§4 #10; xstate.h:179-194'),
+	'cr0ts.nm': R(
+		'an x87 instruction with CR0.TS=1 raises #NM; hardware leaves IA32_XFD_ERR unchanged and KVM no longer re-reads it',
+		'§3.3, §2.11 step 3, §4 #13',
+	),
+	'cr0ts.nm-reread': R(
+		'an x87 instruction with CR0.TS=1 raises #NM; KVM re-reads IA32_XFD_ERR, which still holds the guest value, so it is unchanged',
+		'§2.11 step 3 (vmx.c:6977-6995), §4 #13',
+	),
+	'tile.xfd-cache-stale': R(
+		'after a CPU hotplug without the xfd_state fix, whether XFD is really armed depends on the CPU the vCPU runs on',
+		'§4 #10; xstate.h:179-194',
+	),
 	'tile.load': R('tile configuration and data are loaded: XTILECFG and XTILEDATA are in use', '§3.3'),
 } as const satisfies Record<string, Rule>;
 

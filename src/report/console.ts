@@ -17,7 +17,9 @@ export type Print = (line: string) => void;
 
 export function printGenerateSummary(print: Print, m: Manifest, outDir: string): void {
 	print(`${m.generator.name} ${m.generator.version}: platform ${m.platform}, revision ${m.revision}, seed ${m.seed}, strength ${m.strength}`);
-	print(`wrote ${outDir}/expected.json: ${m.cases.total} cases, ${m.cases.steps} steps (${m.cases.runnable} runnable, ${m.cases.skipped} skipped on ${m.platform})`);
+	print(
+		`wrote ${outDir}/expected.json: ${m.cases.total} cases, ${m.cases.steps} steps (${m.cases.runnable} runnable, ${m.cases.skipped} skipped on ${m.platform})`,
+	);
 	print(`wrote ${outDir}/manifest.json: model ${m.modelHash.slice(0, 19)}`);
 	const t = m.coverage.transitions;
 	print(
@@ -59,8 +61,14 @@ export function printExplain(print: Print, header: { id: string; title: string; 
 	});
 	// Where every cited section can be read.
 	const sections = contractSections();
-	const order = (n: string) => n.split('.').map((p) => p.padStart(3, '0')).join('.');
-	const cited = [...new Set(steps.flatMap((s) => s.byRevision.flatMap((r) => (r.rule ? citedSections(rule(r.rule).citation) : []))))].sort((a, b) => (order(a) < order(b) ? -1 : 1));
+	const order = (n: string) =>
+		n
+			.split('.')
+			.map((p) => p.padStart(3, '0'))
+			.join('.');
+	const cited = [...new Set(steps.flatMap((s) => s.byRevision.flatMap((r) => (r.rule ? citedSections(rule(r.rule).citation) : []))))].sort((a, b) =>
+		order(a) < order(b) ? -1 : 1,
+	);
 	print('');
 	print(`  read in docs/contract.md: ${cited.map((n) => `§${n} ${sections.get(n) ?? '(missing)'}`).join('; ')}`);
 }
@@ -87,7 +95,9 @@ export function printTree(print: Print, tree: TreeInfo): void {
 export function printBuildSummary(print: Print, result: BuildResult, outDir: string): void {
 	for (const w of result.warnings) print(pc.yellow(w));
 	const binDir = result.binaries.length ? result.binaries[0]!.slice(0, result.binaries[0]!.lastIndexOf('/')) : outDir;
-	print(`built ${result.binaries.length} tests into ${binDir} (library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`);
+	print(
+		`built ${result.binaries.length} tests into ${binDir} (library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`,
+	);
 }
 
 export function printProbe(
@@ -99,10 +109,18 @@ export function printProbe(
 ): void {
 	const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 	print(`probe: Linux ${probe.kernelRelease}, KVM backend ${probe.backend}, /dev/kvm ${probe.devKvm ? 'usable' : 'NOT usable'}`);
-	print(`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, default XSAVE size ${platform.userDefaultSize}`);
+	print(
+		`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, default XSAVE size ${platform.userDefaultSize}`,
+	);
 	const kvm = platform.kvm;
-	print(`KVM offers guests: XCR0 0x${kvm.xcr0.toString(16)}, XFD ${yesNo(kvm.xfd)}, AMX ${yesNo(kvm.amx)}, CPUID.XSAVE ${yesNo(kvm.xsave)}, XFD MSRs ${yesNo(kvm.xfdMsrs)}`);
-	print(mapped ? `kernel revision: ${mapped.revision}${mapped.approximate ? ' (approximate for this release)' : ''}` : 'kernel revision: none matches this release; pass --kernel');
+	print(
+		`KVM offers guests: XCR0 0x${kvm.xcr0.toString(16)}, XFD ${yesNo(kvm.xfd)}, AMX ${yesNo(kvm.amx)}, CPUID.XSAVE ${yesNo(kvm.xsave)}, XFD MSRs ${yesNo(kvm.xfdMsrs)}`,
+	);
+	print(
+		mapped
+			? `kernel revision: ${mapped.revision}${mapped.approximate ? ' (approximate for this release)' : ''}`
+			: 'kernel revision: none matches this release; pass --kernel',
+	);
 	print(`wrote ${reportPath}`);
 }
 
@@ -138,10 +156,12 @@ export function printRunSummary(print: Print, report: RunReport, interruptedBy: 
 	for (const r of report.cases) {
 		if (!r.knownIssue || r.status === 'XPASS' || r.status === 'FAIL') continue;
 		const ids = new Set([r.knownIssue.id, ...r.differences.flatMap((d) => d.deviations ?? [])]);
-		for (const id of ids) issues.set(id, { reason: id === r.knownIssue.id ? r.knownIssue.reason : (issues.get(id)?.reason ?? ''), count: (issues.get(id)?.count ?? 0) + 1 });
+		for (const id of ids)
+			issues.set(id, { reason: id === r.knownIssue.id ? r.knownIssue.reason : (issues.get(id)?.reason ?? ''), count: (issues.get(id)?.count ?? 0) + 1 });
 	}
 	for (const [id, { reason, count }] of issues) print(`  known issue ${id} (${count} case${count === 1 ? '' : 's'})${reason ? `: ${reason}` : ''}`);
-	for (const p of report.outputProblems) print(`  output of ${p.binary}: ${p.problems.slice(0, 3).join('; ')}${p.problems.length > 3 ? `; and ${p.problems.length - 3} more` : ''}`);
+	for (const p of report.outputProblems)
+		print(`  output of ${p.binary}: ${p.problems.slice(0, 3).join('; ')}${p.problems.length > 3 ? `; and ${p.problems.length - 3} more` : ''}`);
 	if (report.staleKnownIssues.length) print(`  stale known issues (in scope, explained nothing in this run): ${report.staleKnownIssues.join(', ')}`);
 	for (const h of report.health) print(pc.red(`  kernel health: ${h.finding} (while running ${h.cases.length} case(s), first ${h.cases[0]})`));
 	if (interruptedBy) print(`result: INTERRUPTED by ${interruptedBy}: the cases that had not finished are ERROR 'interrupted (${interruptedBy})'`);

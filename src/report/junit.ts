@@ -109,12 +109,7 @@ function seconds(ms: number): string {
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 function escapeText(text: string): string {
-	return text
-		.replace(NOT_XML_CHAR, '\uFFFD')
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/\r/g, '&#13;');
+	return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 }
 
 /** Tabs and line breaks as references too, or the XML parser turns them into spaces. */

@@ -22,7 +22,13 @@ export function localExecutor(options: { readonly caseTimeoutMs: number; readonl
 	};
 }
 
-async function runOne(execution: Execution, hooks: ExecutionHooks, deadline: number, caseTimeoutMs: number, abort: AbortSignal | undefined): Promise<ExecutionOutcome> {
+async function runOne(
+	execution: Execution,
+	hooks: ExecutionHooks,
+	deadline: number,
+	caseTimeoutMs: number,
+	abort: AbortSignal | undefined,
+): Promise<ExecutionOutcome> {
 	const before = readHealth();
 	const binary = await runBinary(execution.path, execution.args, {
 		caseTimeoutMs,

@@ -33,7 +33,8 @@ export function keepProbeReport(output: string, reportPath: string): Probe {
 		throw new InfrastructureError('the probe printed something that is not JSON');
 	}
 	const probe = probeSchema.safeParse(parsed);
-	if (!probe.success) throw new InfrastructureError(`the probe report does not match its schema: ${probe.error.issues[0]!.path.join('.')}: ${probe.error.issues[0]!.message}`);
+	if (!probe.success)
+		throw new InfrastructureError(`the probe report does not match its schema: ${probe.error.issues[0]!.path.join('.')}: ${probe.error.issues[0]!.message}`);
 	mkdirSync(dirname(reportPath), { recursive: true });
 	writeOutputFile(reportPath, JSON.stringify(probe.data, null, 2) + '\n');
 	return probe.data;

@@ -49,7 +49,8 @@ const MARK_VARIABLE = 'FKT_RUN_MARK';
 
 export function runBinary(path: string, args: readonly string[], options: BinaryRunOptions): Promise<BinaryRun> {
 	const started = Date.now();
-	if (options.abort?.aborted) return Promise.resolve({ output: '', doc: new KtapStream().end(), code: null, signal: null, stopped: 'interrupted', durationMs: 0 });
+	if (options.abort?.aborted)
+		return Promise.resolve({ output: '', doc: new KtapStream().end(), code: null, signal: null, stopped: 'interrupted', durationMs: 0 });
 	return new Promise((resolve) => {
 		const markValue = randomUUID();
 		const env = { ...(options.env ?? process.env), [MARK_VARIABLE]: markValue };
@@ -92,9 +93,7 @@ export function runBinary(path: string, args: readonly string[], options: Binary
 			if (now >= options.deadline) stop('deadline');
 			else if (now - lastProgress > options.caseTimeoutMs) stop('case-timeout');
 		}, 100);
-		const heartbeat = options.heartbeat
-			? setInterval(() => options.heartbeat!(results, Date.now() - started), options.heartbeatMs ?? 10_000)
-			: null;
+		const heartbeat = options.heartbeat ? setInterval(() => options.heartbeat!(results, Date.now() - started), options.heartbeatMs ?? 10_000) : null;
 		const finish = (code: number | null, signal: NodeJS.Signals | null) => {
 			if (done) return;
 			done = true;

@@ -54,7 +54,10 @@ export function readExpected(outDir: string): ExpectedDocument {
 /** The shipped known issues, then the user's files: at most MAX_KNOWN_ISSUES entries in all. */
 export function loadKnownIssues(files: readonly string[]): KnownIssue[] {
 	const shipped = existsSync(SHIPPED_ISSUES)
-		? readdirSync(SHIPPED_ISSUES).filter((n) => n.endsWith('.yaml')).sort().map((n) => join(SHIPPED_ISSUES, n))
+		? readdirSync(SHIPPED_ISSUES)
+				.filter((n) => n.endsWith('.yaml'))
+				.sort()
+				.map((n) => join(SHIPPED_ISSUES, n))
 		: [];
 	const entries: { issue: KnownIssue; source: string }[] = [];
 	for (const path of [...shipped, ...files]) {
@@ -70,7 +73,8 @@ export function loadKnownIssues(files: readonly string[]): KnownIssue[] {
 		}
 		entries.push(...issues.map((issue) => ({ issue, source: path })));
 		// Counted per file, so a huge one is refused before the pairwise check below.
-		if (entries.length > MAX_KNOWN_ISSUES) throw new UsageError(`known-issues file ${printable(path)} brings the known issues to ${entries.length}: at most ${MAX_KNOWN_ISSUES} in all`);
+		if (entries.length > MAX_KNOWN_ISSUES)
+			throw new UsageError(`known-issues file ${printable(path)} brings the known issues to ${entries.length}: at most ${MAX_KNOWN_ISSUES} in all`);
 	}
 	try {
 		checkKnownIssues(entries);
@@ -93,7 +97,8 @@ function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: bo
 	const built = DIALECTS.filter((d) => existsSync(join(outDir, 'bin', buildName(d, isStatic))));
 	const how = isStatic ? ' --static' : '';
 	const dialect = chosen ?? (built.length === 1 ? built[0] : undefined);
-	if (!built.length) throw new UsageError(`the suite in ${outDir} is not built${isStatic ? ' statically' : ''}: run 'fpu-kvm-testgen build${how} --tree DIR --out ${outDir}'`);
+	if (!built.length)
+		throw new UsageError(`the suite in ${outDir} is not built${isStatic ? ' statically' : ''}: run 'fpu-kvm-testgen build${how} --tree DIR --out ${outDir}'`);
 	if (!dialect) throw new UsageError(`${outDir} holds builds for ${built.join(' and ')}: choose one with --dialect`);
 	return join(outDir, 'bin', buildName(dialect, isStatic));
 }

@@ -214,7 +214,14 @@ async function runStreaming(
 
 function reportedRun(execution: Execution, test: KtapTest, observations: readonly Observation[]): CaseRun {
 	const mine = observations.filter((o) => o.caseId === test.name);
-	return { binary: execution.binary, result: test, observations: mine, stopped: null, durationMs: null, log: [...test.diagnostics, `${test.status} ${test.name}`] };
+	return {
+		binary: execution.binary,
+		result: test,
+		observations: mine,
+		stopped: null,
+		durationMs: null,
+		log: [...test.diagnostics, `${test.status} ${test.name}`],
+	};
 }
 
 /** A case with two result lines: neither can be trusted (no result, or compareCase would let a SKIP line win). */
@@ -227,7 +234,14 @@ function reportedTwice(first: CaseRun, again: CaseRun): CaseRun {
 function stoppedCase(execution: Execution, c: ExpectedCase, outcome: ExecutionOutcome, stop: Stop): CaseRun {
 	const observations = outcome.doc.observations.filter((o) => o.caseId === c.id);
 	const tail = outcome.output ? outcome.output.trimEnd().split('\n').slice(-5) : [];
-	return { binary: execution.binary, result: null, observations, stopped: stop, durationMs: outcome.durationMs, log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail] };
+	return {
+		binary: execution.binary,
+		result: null,
+		observations,
+		stopped: stop,
+		durationMs: outcome.durationMs,
+		log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail],
+	};
 }
 
 function notRunStop(reason: string): Stop {

@@ -163,7 +163,13 @@ describe('kernel build: the steps, with a stand-in kbuild', () => {
 		const { req, lines, buildDir } = request(fixture('fake-kbuild'), fragment);
 		const log = join(buildDir, 'build.log');
 		const built = await buildKernel(req);
-		expect(built).toMatchObject({ image: join(buildDir, 'arch/x86/boot/bzImage'), release: '6.99.0-fake', cached: false, log, droppedOptions: ['CONFIG_KVM_XEN=y'] });
+		expect(built).toMatchObject({
+			image: join(buildDir, 'arch/x86/boot/bzImage'),
+			release: '6.99.0-fake',
+			cached: false,
+			log,
+			droppedOptions: ['CONFIG_KVM_XEN=y'],
+		});
 		expect(lines).toEqual([
 			`kernel build: Linux 6.99.0 from ${fixture('fake-kbuild')} into ${buildDir}`,
 			'kernel build: make tinyconfig',
@@ -224,7 +230,18 @@ describe('kernel build: the command', () => {
 
 	test('progress, then one summary line and the log; cached the second time', async () => {
 		const buildDir = join(tempDir(), 'build');
-		const args = ['--tree', fixture('fake-kbuild'), '--config-fragment', fragmentFile('CONFIG_KVM=y\n'), '--build-dir', buildDir, '-j', '1', '--cache', tempDir()];
+		const args = [
+			'--tree',
+			fixture('fake-kbuild'),
+			'--config-fragment',
+			fragmentFile('CONFIG_KVM=y\n'),
+			'--build-dir',
+			buildDir,
+			'-j',
+			'1',
+			'--cache',
+			tempDir(),
+		];
 		const first = await cli(args);
 		expect(first.at(-3)).toBe(`kernel build: make -j1 bzImage (log: ${buildDir}/build.log)`);
 		expect(first.at(-2)).toMatch(new RegExp(`^bzImage: ${buildDir}/arch/x86/boot/bzImage \\(Linux 6\\.99\\.0-fake, built in \\d+s\\)$`));

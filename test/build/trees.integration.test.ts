@@ -31,7 +31,9 @@ async function checkpatch(tree: string, files: readonly string[]): Promise<strin
 	let printed = '';
 	const worker = async () => {
 		for (let f = queue.shift(); f; f = queue.shift()) {
-			const r = await run('perl', [join(tree, 'scripts/checkpatch.pl'), '--no-tree', '-f', '--terse', f], { maxBuffer: 1 << 24 }).catch((e: { stdout: string }) => e);
+			const r = await run('perl', [join(tree, 'scripts/checkpatch.pl'), '--no-tree', '-f', '--terse', f], { maxBuffer: 1 << 24 }).catch(
+				(e: { stdout: string }) => e,
+			);
 			printed += r.stdout;
 		}
 	};
@@ -62,28 +64,36 @@ describe('emitted selftests in real kernel trees', () => {
 		expect(cli('tree', 'prepare', '--debian', '6.1').out).toMatch(/^tree \S+: Linux 6\.1\.\d+, selftests in x86_64\/, dialect selftests-6\.0$/m);
 	});
 
-	test.each(TREES)('every emitted file compiles with -Werror against linux-source-$debian', ({ debian, dialect }) => {
-		for (const out of outputs) {
-			const r = cli('build', '--tree', `debian:${debian}`, '--out', out, '--werror');
-			expect(r.code, `${out}: ${r.out}`).toBe(0);
-			expect(r.out).toContain(`built 15 tests into ${out}/bin/${dialect}`);
-			expect(r.out).toContain('0 warnings in emitted files');
-			expect(readdirSync(join(out, 'bin', dialect))).toHaveLength(15);
-		}
-	}, TEN_MINUTES);
-
-	test.each(TREES)("linux-source-$debian's checkpatch.pl reports 0 errors and 0 warnings on every emitted file", async ({ debian, dialect }) => {
-		const unique = new Map<string, string>();
-		for (const out of outputs) {
-			const dir = join(out, 'selftests', dialect, 'x86_64');
-			for (const name of readdirSync(dir)) {
-				const path = join(dir, name);
-				unique.set(createHash('sha256').update(readFileSync(path)).digest('hex'), path);
+	test.each(TREES)(
+		'every emitted file compiles with -Werror against linux-source-$debian',
+		({ debian, dialect }) => {
+			for (const out of outputs) {
+				const r = cli('build', '--tree', `debian:${debian}`, '--out', out, '--werror');
+				expect(r.code, `${out}: ${r.out}`).toBe(0);
+				expect(r.out).toContain(`built 15 tests into ${out}/bin/${dialect}`);
+				expect(r.out).toContain('0 warnings in emitted files');
+				expect(readdirSync(join(out, 'bin', dialect))).toHaveLength(15);
 			}
-		}
-		expect(unique.size).toBeGreaterThan(100);
-		expect(await checkpatch(roots.get(debian)!, [...unique.values()])).toBe('');
-	}, TEN_MINUTES);
+		},
+		TEN_MINUTES,
+	);
+
+	test.each(TREES)(
+		"linux-source-$debian's checkpatch.pl reports 0 errors and 0 warnings on every emitted file",
+		async ({ debian, dialect }) => {
+			const unique = new Map<string, string>();
+			for (const out of outputs) {
+				const dir = join(out, 'selftests', dialect, 'x86_64');
+				for (const name of readdirSync(dir)) {
+					const path = join(dir, name);
+					unique.set(createHash('sha256').update(readFileSync(path)).digest('hex'), path);
+				}
+			}
+			expect(unique.size).toBeGreaterThan(100);
+			expect(await checkpatch(roots.get(debian)!, [...unique.values()])).toBe('');
+		},
+		TEN_MINUTES,
+	);
 
 	test('checkpatch does report problems (the check above can fail)', async () => {
 		const bad = join(tempDir(), 'bad.c');

@@ -49,9 +49,21 @@ describe('generate', () => {
 
 describe('bad input: one line, exit 2, nothing written', () => {
 	const cases: [string, string[], RegExp][] = [
-		['unknown platform', ['--platform', 'nope', '--kernel', 'v6.12'], /^fpu-kvm-testgen: error: unknown platform 'nope' \(known: spr, tcg-max, zen1-avx, host, or a path to a profile file\)$/],
-		['unknown revision', ['--platform', 'spr', '--kernel', 'v4.19'], /^fpu-kvm-testgen: error: unknown kernel revision 'v4\.19' \(known: fpu-kvm-v1, v5\.17, v6\.12, mainline\)$/],
-		['platform file breaking a rule', ['--platform', fixture('platforms/bad-xtile.yaml'), '--kernel', 'v6.12'], /is malformed: cpu\.xcr0: XTILECFG and XTILEDATA must be both set or both clear$/],
+		[
+			'unknown platform',
+			['--platform', 'nope', '--kernel', 'v6.12'],
+			/^fpu-kvm-testgen: error: unknown platform 'nope' \(known: spr, tcg-max, zen1-avx, host, or a path to a profile file\)$/,
+		],
+		[
+			'unknown revision',
+			['--platform', 'spr', '--kernel', 'v4.19'],
+			/^fpu-kvm-testgen: error: unknown kernel revision 'v4\.19' \(known: fpu-kvm-v1, v5\.17, v6\.12, mainline\)$/,
+		],
+		[
+			'platform file breaking a rule',
+			['--platform', fixture('platforms/bad-xtile.yaml'), '--kernel', 'v6.12'],
+			/is malformed: cpu\.xcr0: XTILECFG and XTILEDATA must be both set or both clear$/,
+		],
 		['platform file that is not YAML', ['--platform', fixture('platforms/not-yaml.yaml'), '--kernel', 'v6.12'], /is not valid YAML/],
 		['missing platform file', ['--platform', './missing.yaml', '--kernel', 'v6.12'], /cannot read platform file \.\/missing\.yaml: ENOENT$/],
 		['missing probe', ['--platform', 'host', '--probe', '/nonexistent/probe.json', '--kernel', 'v6.12'], /platform host needs a probe report/],
@@ -83,7 +95,9 @@ describe('bad input: one line, exit 2, nothing written', () => {
 	test('an output path that cannot be created is refused', () => {
 		const r = cli('generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/proc/version/out');
 		expect(r.code).toBe(2);
-		expect(r.out.trim()).toMatch(/^fpu-kvm-testgen: error: the output folder \/proc\/version\/out is on the kernel's \/proc filesystem: choose a folder on a real filesystem$/);
+		expect(r.out.trim()).toMatch(
+			/^fpu-kvm-testgen: error: the output folder \/proc\/version\/out is on the kernel's \/proc filesystem: choose a folder on a real filesystem$/,
+		);
 		const under = cli('generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/etc/hostname/out');
 		expect(under.code).toBe(2);
 		expect(under.out.trim()).toBe('fpu-kvm-testgen: error: the output folder /etc/hostname/out: /etc/hostname is a file, not a folder');

@@ -51,7 +51,16 @@ const file = (name: string, text: string | Buffer) => {
 	return path;
 };
 
-const generate = (platform: string, ...more: string[]) => ['generate', '--platform', platform, '--kernel', 'v6.12', '--out', join(dir, 'never-written'), ...more];
+const generate = (platform: string, ...more: string[]) => [
+	'generate',
+	'--platform',
+	platform,
+	'--kernel',
+	'v6.12',
+	'--out',
+	join(dir, 'never-written'),
+	...more,
+];
 
 describe('input files that are not regular files or too large', () => {
 	const fifo = mkfifo(join(dir, 'fifo.yaml'));
@@ -140,7 +149,9 @@ describe('known-issue files', () => {
 	test('more than 1000 entries in all', () => {
 		const a = issuesFile('600a.yaml', 600);
 		const b = file('600b.yaml', 'issues:\n' + Array.from({ length: 600 }, (_, i) => entry(i + 600)).join(''));
-		expect(refusedLines(run(a, b))).toEqual([expect.stringMatching(new RegExp(`^${ERROR}known-issues file ${b} brings the known issues to \\d+: at most 1000 in all$`))]);
+		expect(refusedLines(run(a, b))).toEqual([
+			expect.stringMatching(new RegExp(`^${ERROR}known-issues file ${b} brings the known issues to \\d+: at most 1000 in all$`)),
+		]);
 	});
 
 	test('a case pattern longer than 200 characters', () => {
@@ -198,7 +209,9 @@ describe('--case patterns', () => {
 
 	test('parseCasePattern refuses a pattern over the limit', () => {
 		expect(parseCasePattern('*'.repeat(CASE_PATTERN_MAX))).toBe('*'.repeat(CASE_PATTERN_MAX));
-		expect(() => parseCasePattern('*'.repeat(CASE_PATTERN_MAX + 1))).toThrow(`bad --case pattern of ${CASE_PATTERN_MAX + 1} characters: at most ${CASE_PATTERN_MAX}`);
+		expect(() => parseCasePattern('*'.repeat(CASE_PATTERN_MAX + 1))).toThrow(
+			`bad --case pattern of ${CASE_PATTERN_MAX + 1} characters: at most ${CASE_PATTERN_MAX}`,
+		);
 	});
 });
 
@@ -245,8 +258,16 @@ describe('probe reports', () => {
 		['devKvm true with kvm null', (p: Record<string, any>) => (p.kvm = null), 'kvm: must be set when devKvm is true'],
 		['devKvm false with kvm set', (p: Record<string, any>) => (p.devKvm = false), 'kvm: must be null when devKvm is false'],
 		['devKvm true with no CPUID leaves', (p: Record<string, any>) => (p.kvm.supportedCpuid = []), 'kvm.supportedCpuid: must not be empty when devKvm is true'],
-		['a kernel release with an escape and a newline', (p: Record<string, any>) => (p.kernelRelease = '6.1\x1b[2J\nfake'), 'kernelRelease: must be one line without control characters'],
-		['a kernel release of 300 characters', (p: Record<string, any>) => (p.kernelRelease = '6.' + '1'.repeat(298)), 'kernelRelease: must be at most 64 characters'],
+		[
+			'a kernel release with an escape and a newline',
+			(p: Record<string, any>) => (p.kernelRelease = '6.1\x1b[2J\nfake'),
+			'kernelRelease: must be one line without control characters',
+		],
+		[
+			'a kernel release of 300 characters',
+			(p: Record<string, any>) => (p.kernelRelease = '6.' + '1'.repeat(298)),
+			'kernelRelease: must be at most 64 characters',
+		],
 		['a component offset of 70000', (p: Record<string, any>) => (p.cpu.components['2'].offset = 70000), 'cpu.components.2.offset: must be at most 65536'],
 		['a hex value of 17 digits', (p: Record<string, any>) => (p.cpu.xcr0 = '0x' + 'f'.repeat(17)), 'cpu.xcr0: must be a hex value like 0x7'],
 	])('%s', (name, edit, problem) => {
@@ -256,7 +277,12 @@ describe('probe reports', () => {
 });
 
 describe('platform profiles', () => {
-	const base = () => ({ id: 'hostile', description: 'a hostile profile', cpu: { xcr0: '0x7', xfd: false, amx: false, xsaves: true } as Record<string, unknown>, kvm: { backend: 'svm', mpx: false } as Record<string, unknown> });
+	const base = () => ({
+		id: 'hostile',
+		description: 'a hostile profile',
+		cpu: { xcr0: '0x7', xfd: false, amx: false, xsaves: true } as Record<string, unknown>,
+		kvm: { backend: 'svm', mpx: false } as Record<string, unknown>,
+	});
 	const profile = (name: string, edit: (p: ReturnType<typeof base> & Record<string, unknown>) => void) => {
 		const p = base();
 		edit(p);
@@ -266,14 +292,38 @@ describe('platform profiles', () => {
 
 	test.each<[string, Edit, string]>([
 		['an offset near 2^53', (p) => (p.cpu.components = { 2: { offset: 2 ** 53 - 64, size: 64 } }), 'cpu.components.2.offset: must be below 65536'],
-		['a component ending past 64 KiB', (p) => (p.cpu.components = { 2: { offset: 65000, size: 1000 } }), 'cpu.components.2: ends at 66000, beyond the 65536-byte XSAVE area'],
-		['an offset inside the legacy area', (p) => (p.cpu.components = { 2: { offset: 0, size: 256 } }), 'cpu.components.2.offset: must be at least 576 (after the legacy area and the XSAVE header)'],
-		['overlapping components', (p) => (p.cpu.components = { 2: { offset: 576, size: 256 }, 5: { offset: 800, size: 64 } }), 'cpu.components.5: overlaps component 2'],
-		['a component inside another, after a third', (p) => (p.cpu.components = { 2: { offset: 576, size: 4096 }, 5: { offset: 700, size: 8 }, 6: { offset: 2000, size: 8 } }), 'cpu.components.5: overlaps component 2'],
+		[
+			'a component ending past 64 KiB',
+			(p) => (p.cpu.components = { 2: { offset: 65000, size: 1000 } }),
+			'cpu.components.2: ends at 66000, beyond the 65536-byte XSAVE area',
+		],
+		[
+			'an offset inside the legacy area',
+			(p) => (p.cpu.components = { 2: { offset: 0, size: 256 } }),
+			'cpu.components.2.offset: must be at least 576 (after the legacy area and the XSAVE header)',
+		],
+		[
+			'overlapping components',
+			(p) => (p.cpu.components = { 2: { offset: 576, size: 256 }, 5: { offset: 800, size: 64 } }),
+			'cpu.components.5: overlaps component 2',
+		],
+		[
+			'a component inside another, after a third',
+			(p) => (p.cpu.components = { 2: { offset: 576, size: 4096 }, 5: { offset: 700, size: 8 }, 6: { offset: 2000, size: 8 } }),
+			'cpu.components.5: overlaps component 2',
+		],
 		['xcr0 all ones', (p) => (p.cpu.xcr0 = '0xffffffffffffffff'), 'cpu.xcr0: has bits 0xfffffffffff9fd00 outside the user XSAVE components 0x602ff'],
-		['kvm.offer.xcr0 with bit 63', (p) => (p.kvm.offer = { xcr0: '0x8000000000000007', xfd: false, amx: false, xsave: true, xfdMsrs: false }), 'kvm.offer.xcr0: has bits 0x8000000000000000 outside the user XSAVE components 0x602ff'],
+		[
+			'kvm.offer.xcr0 with bit 63',
+			(p) => (p.kvm.offer = { xcr0: '0x8000000000000007', xfd: false, amx: false, xsave: true, xfdMsrs: false }),
+			'kvm.offer.xcr0: has bits 0x8000000000000000 outside the user XSAVE components 0x602ff',
+		],
 		['a description of 300 characters', (p) => (p.description = 'd'.repeat(300)), 'description: must be at most 200 characters'],
-		['a description with an ANSI escape and a newline', (p) => (p.description = 'evil \x1b[31mred\x1b[0m\nsecond line'), 'description: must be one line without control characters'],
+		[
+			'a description with an ANSI escape and a newline',
+			(p) => (p.description = 'evil \x1b[31mred\x1b[0m\nsecond line'),
+			'description: must be one line without control characters',
+		],
 		['an id of 65 characters', (p) => (p.id = 'a'.repeat(65)), 'id: must be at most 64 characters'],
 		['an unknown key with an escape and a newline', (p) => (p['\x1b[2Jx\ny'] = 1), '(top level): Unrecognized key: "\\x1b[2Jx\\ny"'],
 	])('%s', (name, edit, problem) => {
@@ -287,7 +337,10 @@ describe('platform profiles', () => {
 	});
 
 	test('YAML whose description holds an escape and a newline', () => {
-		const path = file('escape.yaml', 'id: x\ndescription: "evil \\e[31mred\\nsecond line"\ncpu: {xcr0: "0x7", xfd: false, amx: false, xsaves: true}\nkvm: {backend: svm, mpx: false}\n');
+		const path = file(
+			'escape.yaml',
+			'id: x\ndescription: "evil \\e[31mred\\nsecond line"\ncpu: {xcr0: "0x7", xfd: false, amx: false, xsaves: true}\nkvm: {backend: svm, mpx: false}\n',
+		);
 		expectRefused(generate(path), `platform file ${path} is malformed: description: must be one line without control characters`);
 	});
 

@@ -41,7 +41,17 @@ describe('commands from data never run', () => {
 
 	test.each([['-O2 `touch MARK`'], ['-DX=$(shell touch MARK)'], ['-O2;touch MARK']])('--cflags %s is refused', (flags) => {
 		const dir = tempDir();
-		const r = cli(['build', '--tree', 'debian:6.12', '--out', join(dir, 'out'), '--cache', join(dir, 'cache'), '--cflags', flags.replace('MARK', join(dir, 'MARK'))]);
+		const r = cli([
+			'build',
+			'--tree',
+			'debian:6.12',
+			'--out',
+			join(dir, 'out'),
+			'--cache',
+			join(dir, 'cache'),
+			'--cflags',
+			flags.replace('MARK', join(dir, 'MARK')),
+		]);
 		refused(r, /^fpu-kvm-testgen: error: --cflags flag '.+' is not a plain compiler flag \('.'\)/);
 		expect(existsSync(join(dir, 'MARK'))).toBe(false);
 	});
@@ -75,7 +85,11 @@ describe('no write through a link inside --out', () => {
 
 describe('folders that never end or are not folders', () => {
 	test.each([
-		[['generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/proc/self/fkt'], {}, /the output folder \/proc\/self\/fkt is on the kernel's \/proc filesystem/],
+		[
+			['generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', '/proc/self/fkt'],
+			{},
+			/the output folder \/proc\/self\/fkt is on the kernel's \/proc filesystem/,
+		],
 		[['probe', '--out', 'PROBE', '--cache', '/sys/kernel/fkt'], {}, /the cache folder \/sys\/kernel\/fkt is on the kernel's \/sys filesystem/],
 		[['probe', '--out', 'PROBE'], { XDG_CACHE_HOME: '/proc/1' }, /the cache folder \/proc\/1\/fpu-kvm-testgen is on the kernel's \/proc filesystem/],
 		[['probe', '--out', 'PROBE', '--cache', 'FILE'], {}, /the cache folder \S+\/file exists and is not a folder/],
@@ -128,7 +142,10 @@ describe('one run per output folder; a dead run leaves nothing that blocks', () 
 		mkdirSync(out);
 		// This test's own process is alive: it stands for the other run.
 		writeFileSync(join(out, '.fkt-lock'), String(process.pid));
-		refused(cli(['generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out]), new RegExp(`is in use by another fpu-kvm-testgen run \\(pid ${process.pid}\\)`));
+		refused(
+			cli(['generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out]),
+			new RegExp(`is in use by another fpu-kvm-testgen run \\(pid ${process.pid}\\)`),
+		);
 	});
 
 	test("a dead run's lock and temporary files are taken over and removed", () => {

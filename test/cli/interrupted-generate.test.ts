@@ -7,7 +7,18 @@ import { describe, expect, test } from 'vitest';
 import { REPO, runCli, tempDir } from '../helpers.js';
 
 function generate(out: string, seed: number, killAfterMs: number, signal: NodeJS.Signals): Promise<void> {
-	const child = spawn(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--seed', String(seed), '--out', out]);
+	const child = spawn(process.execPath, [
+		join(REPO, 'bin/fpu-kvm-testgen.js'),
+		'generate',
+		'--platform',
+		'spr',
+		'--kernel',
+		'v6.12',
+		'--seed',
+		String(seed),
+		'--out',
+		out,
+	]);
 	const timer = setTimeout(() => child.kill(signal), killAfterMs);
 	return new Promise((resolve) =>
 		child.on('exit', () => {
@@ -27,26 +38,33 @@ function seedOf(out: string): number {
 	return expected.seed;
 }
 
-const temps = (out: string): string[] => readdirSync(out, { recursive: true }).map(String).filter((n) => /\.tmp-\d+$/.test(n) || n.endsWith('.fkt-lock'));
+const temps = (out: string): string[] =>
+	readdirSync(out, { recursive: true })
+		.map(String)
+		.filter((n) => /\.tmp-\d+$/.test(n) || n.endsWith('.fkt-lock'));
 
 describe('generate interrupted at any moment', () => {
 	const delays = [30, 120, 250, 400, 550, 700, 900, 1200];
-	test.each(['SIGINT', 'SIGTERM'] as const)('%s into a new folder: nothing, or one complete result', async (signal) => {
-		const outcomes: string[] = [];
-		for (const delay of delays) {
-			const out = join(tempDir('fkt-gen-int-'), 'out');
-			await generate(out, 7, delay, signal);
-			if (!existsSync(out)) {
-				outcomes.push('untouched');
-				continue;
+	test.each(['SIGINT', 'SIGTERM'] as const)(
+		'%s into a new folder: nothing, or one complete result',
+		async (signal) => {
+			const outcomes: string[] = [];
+			for (const delay of delays) {
+				const out = join(tempDir('fkt-gen-int-'), 'out');
+				await generate(out, 7, delay, signal);
+				if (!existsSync(out)) {
+					outcomes.push('untouched');
+					continue;
+				}
+				expect(temps(out)).toEqual([]);
+				expect(seedOf(out)).toBe(7);
+				outcomes.push('complete');
 			}
-			expect(temps(out)).toEqual([]);
-			expect(seedOf(out)).toBe(7);
-			outcomes.push('complete');
-		}
-		// Killed before Node has even loaded the tool: untouched.
-		expect(outcomes[0]).toBe('untouched');
-	}, 120_000);
+			// Killed before Node has even loaded the tool: untouched.
+			expect(outcomes[0]).toBe('untouched');
+		},
+		120_000,
+	);
 
 	test('SIGTERM while overwriting a folder of another seed: all old or all new', async () => {
 		for (const delay of delays) {

@@ -40,7 +40,9 @@ function logOf(c: ExpectedCase, outcomes: readonly Outcome[], edit: (step: numbe
 	const lines = c.steps.map((s, i) => {
 		const fields = Object.fromEntries(Object.entries(outcomes[i]!).map(([k, v]) => [k, printed(v)]));
 		edit(s.index, fields);
-		return `# fkt ${c.id} ${s.index} ${s.op} ${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+		return `# fkt ${c.id} ${s.index} ${s.op} ${Object.entries(fields)
+			.map(([k, v]) => `${k}=${v}`)
+			.join(' ')}`;
 	});
 	return `1..1\n${lines.join('\n')}\nok 1 ${c.id}\n`;
 }
@@ -67,12 +69,26 @@ const library: Op = { op: 'vm.create_vcpu', library: true };
 const osxsave: Op = { op: 'guest.set_cr4_osxsave', enable: true };
 const xsetbv = (xcr0: string): Op => ({ op: 'guest.xsetbv', ecx: 0, xcr0 });
 // fp-sse-only CPUID, then the guest enables AVX: the contract #GPs (GSX 0x3), PVM's rewrite lets it through.
-const avxCase = caseOf('xcr0.fp-sse-then-avx', [library, { op: 'vcpu.set_cpuid2', variant: 'fp-sse-only' }, osxsave, xsetbv('0x7'), { op: 'vcpu.get_xcrs' }], icelake);
+const avxCase = caseOf(
+	'xcr0.fp-sse-then-avx',
+	[library, { op: 'vcpu.set_cpuid2', variant: 'fp-sse-only' }, osxsave, xsetbv('0x7'), { op: 'vcpu.get_xcrs' }],
+	icelake,
+);
 const pvmObserved = deviated(avxCase, icelake, PVM);
 
 describe('firstDifference', () => {
 	test('none when every field matches, bits matchers included', () => {
-		expect(firstDifference(avxCase, runOf(logOf(avxCase, avxCase.steps.map((s) => s.expect))).observations)).toBeNull();
+		expect(
+			firstDifference(
+				avxCase,
+				runOf(
+					logOf(
+						avxCase,
+						avxCase.steps.map((s) => s.expect),
+					),
+				).observations,
+			),
+		).toBeNull();
 	});
 	test('the first differing field, with the rule and citation of the expectation', () => {
 		expect(firstDifference(avxCase, runOf(logOf(avxCase, pvmObserved)).observations)).toEqual({
@@ -89,19 +105,29 @@ describe('firstDifference', () => {
 
 describe('compareCase statuses without deviations', () => {
 	const ctx = ctxOf(icelake, [], native);
-	const good = logOf(avxCase, avxCase.steps.map((s) => s.expect));
+	const good = logOf(
+		avxCase,
+		avxCase.steps.map((s) => s.expect),
+	);
 	test('PASS and FAIL', () => {
 		expect(compareCase(avxCase, runOf(good), ctx)).toMatchObject({ status: 'PASS', reason: null, difference: null, differences: [], note: null });
 		expect(compareCase(avxCase, runOf(logOf(avxCase, pvmObserved)), ctx)).toMatchObject({ status: 'FAIL', difference: { step: 2, observed: 'none' } });
 	});
 	test('SKIP from the model or from the binary', () => {
-		expect(compareCase({ ...avxCase, skip: 'platform host lacks AMX in KVM' }, runOf(good), ctx)).toMatchObject({ status: 'SKIP', reason: 'platform host lacks AMX in KVM' });
+		expect(compareCase({ ...avxCase, skip: 'platform host lacks AMX in KVM' }, runOf(good), ctx)).toMatchObject({
+			status: 'SKIP',
+			reason: 'platform host lacks AMX in KVM',
+		});
 		expect(compareCase(avxCase, runOf(`1..1\nok 1 ${avxCase.id} # SKIP needs AMX\n`), ctx)).toMatchObject({ status: 'SKIP', reason: 'needs AMX' });
 	});
 	test('CRASH when the case child was killed, TIMEOUT and ERROR from the runner', () => {
 		const id = avxCase.id;
 		const killed = `1..1\n# fkt ${id} 0 vm.create_vcpu ret=0\n# ${id}: killed by signal 11\nnot ok 1 ${id}\n`;
-		expect(compareCase(avxCase, runOf(killed), ctx)).toMatchObject({ status: 'CRASH', reason: "the case's child process was killed by signal 11", difference: { step: 1 } });
+		expect(compareCase(avxCase, runOf(killed), ctx)).toMatchObject({
+			status: 'CRASH',
+			reason: "the case's child process was killed by signal 11",
+			difference: { step: 1 },
+		});
 		expect(compareCase(avxCase, runOf('1..1\n', { status: 'TIMEOUT', reason: 'no result' }), ctx)).toMatchObject({ status: 'TIMEOUT', reason: 'no result' });
 		expect(compareCase(avxCase, runOf('1..1\n'), ctx)).toMatchObject({ status: 'ERROR', reason: 'the test binary printed no result for this case' });
 	});
@@ -137,7 +163,16 @@ describe('a known deviation predicts what it produces', () => {
 	});
 
 	test('a prediction that did not come true is XPASS: the kernel did what the model says', () => {
-		const r = compareCase(avxCase, runOf(logOf(avxCase, avxCase.steps.map((s) => s.expect))), ctx);
+		const r = compareCase(
+			avxCase,
+			runOf(
+				logOf(
+					avxCase,
+					avxCase.steps.map((s) => s.expect),
+				),
+			),
+			ctx,
+		);
 		expect(r).toMatchObject({ status: 'XPASS', knownIssue: { id: 'pvm-cpuid-rewrite' } });
 		expect(r.reason).toBe('known issue pvm-cpuid-rewrite predicted step 2 guest.set_cr4_osxsave: vector none, observed GP, which matches the model');
 	});
@@ -148,7 +183,10 @@ describe('a known deviation predicts what it produces', () => {
 
 	test('a case passing only because two deviations cancel is flagged', () => {
 		// An outcome entry that reports #GP for every CR4 write undoes, at that step, what the CPUID rewrite predicts.
-		const gp = parseKnownIssues('issues:\n  - id: cr4-always-gp\n    outcome: { op: guest.set_cr4_osxsave, field: vector, value: GP }\n    reason: a made-up deviation\n', 'f');
+		const gp = parseKnownIssues(
+			'issues:\n  - id: cr4-always-gp\n    outcome: { op: guest.set_cr4_osxsave, field: vector, value: GP }\n    reason: a made-up deviation\n',
+			'f',
+		);
 		const short = caseOf('xcr0.cancel', [library, { op: 'vcpu.set_cpuid2', variant: 'fp-sse-only' }, osxsave, xsetbv('0x7')], icelake);
 		const observed = deviated(short, icelake, [...PVM, ...gp]);
 		const r = compareCase(short, runOf(logOf(short, observed)), ctxOf(icelake, [...PVM, ...gp], native));
@@ -160,7 +198,9 @@ describe('a known deviation predicts what it produces', () => {
 		const tile = caseOf('sequence.tile', [library, { op: 'guest.tile_load' }, { op: 'vcpu.get_xcrs' }], icelake);
 		const r = compareCase(tile, runOf(logOf(tile, deviated(tile, icelake, PVM))), ctx);
 		expect(r.status).toBe('XFAIL');
-		expect(r.differences.map((d) => [d.step, d.expected, d.predicted, d.observed, d.deviations])).toEqual([[1, 'UD', 'exit-17', 'exit-17', ['pvm-emulator-has-no-amx']]]);
+		expect(r.differences.map((d) => [d.step, d.expected, d.predicted, d.observed, d.deviations])).toEqual([
+			[1, 'UD', 'exit-17', 'exit-17', ['pvm-emulator-has-no-amx']],
+		]);
 	});
 });
 
@@ -204,17 +244,28 @@ describe('known-issues files', () => {
 		['not YAML', 'issues: [', /^f is not valid YAML: /],
 		['no reason', 'issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n', /^f is malformed: issues\.0/],
 		['a bad id', 'issues:\n  - id: A B\n    mechanism: xsave-marks-enabled-in-use\n    reason: long enough reason\n', /^f is malformed: issues\.0/],
-		['an unknown key', 'issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    reason: long enough reason\n    colour: red\n', /^f is malformed: issues\.0/],
+		[
+			'an unknown key',
+			'issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    reason: long enough reason\n    colour: red\n',
+			/^f is malformed: issues\.0/,
+		],
 		['an unknown mechanism', 'issues:\n  - id: a\n    mechanism: anything-goes\n    reason: long enough reason\n', /^f is malformed: issues\.0/],
 		['"any difference in any case"', 'issues:\n  - id: a\n    cases: ["*"]\n    reason: long enough reason\n', /^f is malformed: issues\.0/],
-		['a javascript: url', 'issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    reason: long enough reason\n    url: "javascript:alert(1)"\n', /^f is malformed: issues\.0/],
+		[
+			'a javascript: url',
+			'issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    reason: long enough reason\n    url: "javascript:alert(1)"\n',
+			/^f is malformed: issues\.0/,
+		],
 	])('%s is refused with one line', (_name, text, message) => {
 		expect(() => parseKnownIssues(text, 'f')).toThrow(message);
 	});
 
 	const entries = (text: string, source: string) => parseKnownIssues(text, source).map((issue) => ({ issue, source }));
 	test('a user entry reusing a shipped id is refused', () => {
-		const mine = entries('issues:\n  - id: pvm-cpuid-rewrite\n    outcome: { op: vcpu.get_xcrs, field: xcr0, value: "0x1" }\n    reason: long enough reason\n', 'mine.yaml');
+		const mine = entries(
+			'issues:\n  - id: pvm-cpuid-rewrite\n    outcome: { op: vcpu.get_xcrs, field: xcr0, value: "0x1" }\n    reason: long enough reason\n',
+			'mine.yaml',
+		);
 		expect(() => checkKnownIssues([...PVM.map((issue) => ({ issue, source: 'pvm.yaml' })), ...mine])).toThrow(
 			'known issue pvm-cpuid-rewrite in mine.yaml reuses the id of one in pvm.yaml',
 		);
@@ -224,7 +275,10 @@ describe('known-issues files', () => {
 		expect(() => checkKnownIssues([...PVM.map((issue) => ({ issue, source: 'pvm.yaml' })), ...twice])).toThrow(
 			'known issues pvm-emulator-has-no-amx (pvm.yaml) and a (mine.yaml) both predict guest.tile_load in an overlapping scope',
 		);
-		const elsewhere = entries('issues:\n  - id: a\n    outcome: { op: guest.tile_load, field: vector, value: UD }\n    backend: [vmx]\n    reason: long enough reason\n', 'mine.yaml');
+		const elsewhere = entries(
+			'issues:\n  - id: a\n    outcome: { op: guest.tile_load, field: vector, value: UD }\n    backend: [vmx]\n    reason: long enough reason\n',
+			'mine.yaml',
+		);
 		expect(() => checkKnownIssues([...PVM.map((issue) => ({ issue, source: 'pvm.yaml' })), ...elsewhere])).not.toThrow();
 	});
 	test('the shipped files pass the same check together', () => {
@@ -268,7 +322,11 @@ describe('skip entries and targets', () => {
 	});
 
 	test('an unknown action or target is refused', () => {
-		expect(() => parseKnownIssues('issues:\n  - id: a\n    ops: [guest.xsetbv]\n    action: ignore\n    reason: long enough reason\n', 'f')).toThrow(/^f is malformed: issues\.0/);
-		expect(() => parseKnownIssues('issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    target: [qemu-hvf]\n    reason: long enough reason\n', 'f')).toThrow(/^f is malformed: issues\.0/);
+		expect(() => parseKnownIssues('issues:\n  - id: a\n    ops: [guest.xsetbv]\n    action: ignore\n    reason: long enough reason\n', 'f')).toThrow(
+			/^f is malformed: issues\.0/,
+		);
+		expect(() =>
+			parseKnownIssues('issues:\n  - id: a\n    mechanism: xsave-marks-enabled-in-use\n    target: [qemu-hvf]\n    reason: long enough reason\n', 'f'),
+		).toThrow(/^f is malformed: issues\.0/);
 	});
 });

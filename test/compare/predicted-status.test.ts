@@ -15,7 +15,10 @@ function predictedCounts(probeFile: string, target: 'native' | 'qemu-kvm' = 'nat
 	const probe = probeSchema.parse(JSON.parse(readFileSync(join(REPO, 'test/fixtures/probe', probeFile), 'utf8')));
 	const platform = toPlatform(platformSchema.parse(platformFromProbe(probe)));
 	const rev = revision('mainline');
-	const doc = expectedDocument({ platform, rev, seed: 1, strength: 3, modelHash: 'sha256:' + '0'.repeat(64) }, buildSuite({ platform, rev, seed: 1, strength: 3 }));
+	const doc = expectedDocument(
+		{ platform, rev, seed: 1, strength: 3, modelHash: 'sha256:' + '0'.repeat(64) },
+		buildSuite({ platform, rev, seed: 1, strength: 3 }),
+	);
 	const ctx = compareContext(doc, loadKnownIssues([]), { platform: 'host', revision: 'mainline', backend: probe.backend, target });
 	const counts: Record<string, number> = {};
 	for (const c of doc.cases) {

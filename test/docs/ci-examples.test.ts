@@ -292,7 +292,8 @@ describe('GitHub Actions workflow', () => {
 			expect(uploads, name).toHaveLength(1);
 			expect(String(uploads[0]!.if).replace(/^\$\{\{\s*|\s*\}\}$/g, '')).toBe('always()');
 			const paths = String(uploads[0]!.with.path);
-			for (const p of ['out/report.json', 'out/junit.xml', 'out/results.ktap', 'out/logs/', 'out/expected.json', 'out/manifest.json']) expect(paths, name).toContain(p);
+			for (const p of ['out/report.json', 'out/junit.xml', 'out/results.ktap', 'out/logs/', 'out/expected.json', 'out/manifest.json'])
+				expect(paths, name).toContain(p);
 		}
 	});
 
@@ -318,7 +319,8 @@ describe('GitLab CI', () => {
 			expect(job.tags, name).toContain('amx');
 			expect(job.artifacts.when, name).toBe('always');
 			expect(job.artifacts.reports.junit, name).toBe('out/junit.xml');
-			for (const p of ['out/report.json', 'out/junit.xml', 'out/results.ktap', 'out/logs/', 'out/expected.json', 'out/manifest.json']) expect(job.artifacts.paths, name).toContain(p);
+			for (const p of ['out/report.json', 'out/junit.xml', 'out/results.ktap', 'out/logs/', 'out/expected.json', 'out/manifest.json'])
+				expect(job.artifacts.paths, name).toContain(p);
 		}
 		expect(gitlab.doc.variables.KERNEL_REPO.value).toBe(TGLX);
 		expect(gitlab.doc.variables.KERNEL_BRANCH.value).toBe('x86/fpu-kvm');

@@ -10,7 +10,12 @@ import { shippedPlatform } from '../helpers.js';
 const spr = shippedPlatform('spr');
 const rev = revision('v6.12');
 const suite = buildSuite({ platform: spr, rev, seed: 1, strength: 3 });
-const find = (id: string) => expectedCase(suite.cases.find((c) => c.id === id)!, spr, rev);
+const find = (id: string) =>
+	expectedCase(
+		suite.cases.find((c) => c.id === id)!,
+		spr,
+		rev,
+	);
 
 describe('case tables', () => {
 	test('a guest case: library vCPU, CPUID variant, XSETBV operands and expectations', () => {

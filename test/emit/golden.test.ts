@@ -12,7 +12,9 @@ const normalise = (text: string) => text.replace(/sha256:[0-9a-f]+/g, 'sha256:<m
 describe('golden emitted files (spr, v6.12, seed 1)', () => {
 	const out = tempDir();
 	beforeAll(() => {
-		const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], { encoding: 'utf8' });
+		const r = spawnSync(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), 'generate', '--platform', 'spr', '--kernel', 'v6.12', '--out', out], {
+			encoding: 'utf8',
+		});
 		expect(r.status, r.stdout + r.stderr).toBe(0);
 	});
 

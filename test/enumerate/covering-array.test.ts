@@ -62,7 +62,10 @@ function referenceSubsets(spec: CoverageSpec): number[][] {
 	addAll(all, spec.strength);
 	for (const group of spec.groups ?? []) {
 		const members = [...new Set(group.parameters.map((name) => spec.parameters.findIndex((p) => p.name === name)))];
-		addAll(members.sort((a, b) => a - b), group.strength);
+		addAll(
+			members.sort((a, b) => a - b),
+			group.strength,
+		);
 	}
 	return [...found.values()];
 }
@@ -363,22 +366,23 @@ const randomSpec: fc.Arbitrary<RandomSpec> = fc.integer({ min: 2, max: 5 }).chai
 	fc.record({
 		sizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: n, maxLength: n }),
 		strength: fc.constantFrom(2, 3),
-		forbidden: fc.array(
-			fc.record({ a: fc.nat(n - 1), va: fc.nat(3), b: fc.nat(n - 1), vb: fc.nat(3) }),
-			{ maxLength: 5 },
-		),
+		forbidden: fc.array(fc.record({ a: fc.nat(n - 1), va: fc.nat(3), b: fc.nat(n - 1), vb: fc.nat(3) }), { maxLength: 5 }),
 		// One draw per (parameter, value slot); 0 flags the value invalid (about 1 in 5).
 		invalidDraws: fc.array(fc.nat(4), { minLength: n * 4, maxLength: n * 4 }),
-		group: fc.option(fc.subarray(Array.from({ length: n }, (_, p) => p), { minLength: 2 }), { nil: null }),
+		group: fc.option(
+			fc.subarray(
+				Array.from({ length: n }, (_, p) => p),
+				{ minLength: 2 },
+			),
+			{ nil: null },
+		),
 		seed: fc.integer(),
 	}),
 );
 
 function toCoverageSpec(r: RandomSpec): CoverageSpec {
 	const invalid = r.sizes.map((size, p) => Array.from({ length: size }, (_, v) => v).filter((v) => r.invalidDraws[p * 4 + v] === 0));
-	const constraints = r.forbidden
-		.filter((f) => f.a !== f.b)
-		.map((f) => forbidPair(f.a, f.va % r.sizes[f.a], f.b, f.vb % r.sizes[f.b]));
+	const constraints = r.forbidden.filter((f) => f.a !== f.b).map((f) => forbidPair(f.a, f.va % r.sizes[f.a], f.b, f.vb % r.sizes[f.b]));
 	const groups = r.group ? [{ parameters: r.group.map((p) => `p${p}`), strength: 3 }] : [];
 	return { parameters: params(r.sizes, invalid), strength: r.strength, groups, constraints, seed: r.seed };
 }

@@ -10,13 +10,7 @@ const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
 const parseFixture = (name: string): KtapDocument => parseKtap(fixture(name));
 
 /** A result as the parser builds it, with the defaults of a plain result line. */
-function result(
-	number: number | null,
-	name: string,
-	status: KtapTest['status'],
-	line: number,
-	rest: Partial<KtapTest> = {},
-): KtapTest {
+function result(number: number | null, name: string, status: KtapTest['status'], line: number, rest: Partial<KtapTest> = {}): KtapTest {
 	return { number, name, status, directive: null, diagnostics: [], subtests: [], line, ...rest };
 }
 
@@ -33,10 +27,7 @@ describe('headers and plans', () => {
 			tests: [
 				result(1, 'perm.get.supp', 'pass', 4, { diagnostics: ['fkt perm.get.supp 0 arch_prctl.get ret=0 value=0x602e7'] }),
 				result(2, 'perm.get.perm.bad-pointer', 'fail', 7, {
-					diagnostics: [
-						'fkt perm.get.perm.bad-pointer 0 arch_prctl.get ret=-EFAULT',
-						'fkt-mismatch perm.get.perm.bad-pointer 0',
-					],
+					diagnostics: ['fkt perm.get.perm.bad-pointer 0 arch_prctl.get ret=-EFAULT', 'fkt-mismatch perm.get.perm.bad-pointer 0'],
 				}),
 				result(3, 'nm.xfd-err.arm-by-guest', 'skip', 8, { directive: SKIP('needs AMX') }),
 			],
@@ -313,10 +304,7 @@ describe('kselftest quirks', () => {
 			plan: { count: 3 },
 			tests: [result(1, 'perm.get.supp', 'pass', 3)],
 			totals: { pass: 1, fail: 0, xfail: 0, xpass: 0, skip: 0, error: 0 },
-			problems: [
-				'bailed out at line 4: KVM_CREATE_VM failed, rc: -1 errno: 12 (Cannot allocate memory)',
-				'planned 3 tests, saw 1',
-			],
+			problems: ['bailed out at line 4: KVM_CREATE_VM failed, rc: -1 errno: 12 (Cannot allocate memory)', 'planned 3 tests, saw 1'],
 			truncated: true,
 		});
 	});
@@ -325,7 +313,11 @@ describe('kselftest quirks', () => {
 		const doc = parseKtap('1..0\n# Totals: pass:3 fail:x skip:1\n');
 		expect(doc.totals).toEqual({ pass: 3, skip: 1 });
 		// The good entries are checked against the result lines (none here).
-		expect(doc.problems).toEqual(['line 2: malformed Totals entry "fail:x"', 'Totals says pass:3, the result lines have 0', 'Totals says skip:1, the result lines have 0']);
+		expect(doc.problems).toEqual([
+			'line 2: malformed Totals entry "fail:x"',
+			'Totals says pass:3, the result lines have 0',
+			'Totals says skip:1, the result lines have 0',
+		]);
 	});
 
 	test('Totals that agree with the result lines are no problem', () => {
@@ -355,11 +347,7 @@ describe('truncated output', () => {
 			version: 'TAP version 13',
 			plan: { count: 2 },
 			tests: [result(1, 'perm.get.supp', 'pass', 3)],
-			problems: [
-				'line 4: malformed fkt line (field "ret" is not name=value)',
-				'truncated: last line has no newline',
-				'planned 2 tests, saw 1',
-			],
+			problems: ['line 4: malformed fkt line (field "ret" is not name=value)', 'truncated: last line has no newline', 'planned 2 tests, saw 1'],
 			truncated: true,
 		});
 	});
@@ -386,11 +374,7 @@ describe('truncated output', () => {
 					subtests: [result(1, 'xfd.arm', 'pass', 6, { diagnostics: ['Subtest: fpu_xfd'] }), result(2, 'xfd.disarm', 'pass', 7)],
 				}),
 			],
-			problems: [
-				'line 3: planned 3 subtests, saw 2',
-				'line 3: test 1 has subtests but no result line (output ended)',
-				'planned 2 tests, saw 1',
-			],
+			problems: ['line 3: planned 3 subtests, saw 2', 'line 3: test 1 has subtests but no result line (output ended)', 'planned 2 tests, saw 1'],
 			truncated: true,
 		});
 	});
@@ -514,9 +498,7 @@ describe('fkt observation and mismatch lines', () => {
 			'fkt-tail is only a diagnostic',
 			'fkt cpu.hotplug 0 cpu.hotplug ',
 		]);
-		expect(doc.tests[2]!.subtests[0]!.diagnostics).toEqual([
-			'fkt xsave.size.base 0 vcpu.get_xsave2 ret=0 size=4096 xstate_bv=0x3',
-		]);
+		expect(doc.tests[2]!.subtests[0]!.diagnostics).toEqual(['fkt xsave.size.base 0 vcpu.get_xsave2 ret=0 size=4096 xstate_bv=0x3']);
 	});
 
 	test('a field named __proto__ stays a field', () => {
@@ -593,11 +575,7 @@ describe('size', () => {
 		const fields = 'k=v '.repeat(MiB + 5);
 		const log = `1..2\n# fkt long 0 op ${fields}\nok 1 ${name}\nok 2 ${'\\#'.repeat(3 * MiB)}\n`;
 		const doc = parseKtap(log);
-		expect(doc.problems).toEqual([
-			'line 2 longer than 1 MiB truncated',
-			'line 3 longer than 1 MiB truncated',
-			'line 4 longer than 1 MiB truncated',
-		]);
+		expect(doc.problems).toEqual(['line 2 longer than 1 MiB truncated', 'line 3 longer than 1 MiB truncated', 'line 4 longer than 1 MiB truncated']);
 		expect(doc.tests[0]!.name.length).toBe(MiB - 'ok 1 '.length);
 		expect(doc.tests[1]!.name).toBe('#'.repeat((MiB - 'ok 2 '.length - 1) / 2) + '\\');
 		// The cut may leave a last field without '=': then the line is a problem instead.
@@ -640,11 +618,17 @@ describe('size', () => {
 
 describe('robustness (properties)', () => {
 	test('never throws on random strings', () => {
-		fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => void parseKtap(text)), { numRuns: 500 });
+		fc.assert(
+			fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => void parseKtap(text)),
+			{ numRuns: 500 },
+		);
 	});
 
 	test('never throws on random bytes', () => {
-		fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void parseKtap(Buffer.from(bytes))), { numRuns: 500 });
+		fc.assert(
+			fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void parseKtap(Buffer.from(bytes))),
+			{ numRuns: 500 },
+		);
 	});
 
 	const fragment = fc.oneof(

@@ -50,9 +50,7 @@ describe('writeKtap', () => {
 
 	test('line breaks in a name or reason are refused', () => {
 		expect(() => writeKtap([{ name: 'a\nok 2 b', ok: true }])).toThrow(RangeError);
-		expect(() => writeKtap([{ name: 'a', ok: true, directive: { kind: 'SKIP', reason: 'x\ry' } }])).toThrow(
-			'KTAP directive reason must be one line: "x\\ry"',
-		);
+		expect(() => writeKtap([{ name: 'a', ok: true, directive: { kind: 'SKIP', reason: 'x\ry' } }])).toThrow('KTAP directive reason must be one line: "x\\ry"');
 	});
 
 	test('the emitted-selftest example parses back exactly', () => {

@@ -40,11 +40,7 @@ describe('§0 guest-perm prctls', () => {
 	for (const rev of [A, B, C] as const) {
 		row(`§0 guest-perm prctls: REQ_XCOMP_GUEST_PERM(18) and the permission after it [${rev}]`, () => {
 			const o = run(rev, [getGuestPerm(), reqGuest(18), getGuestPerm()]);
-			expect(o).toEqual([
-				{ ret: '0', value: '0x202e7' },
-				{ ret: expected[rev].req },
-				{ ret: '0', value: expected[rev].perm },
-			]);
+			expect(o).toEqual([{ ret: '0', value: '0x202e7' }, { ret: expected[rev].req }, { ret: '0', value: expected[rev].perm }]);
 		});
 	}
 });

@@ -3,22 +3,7 @@
 // the permission becomes 0x40000 alone, §1.2) and A's uninitialised return of a granted guest request.
 // Not testable with the model: check ① (!CONFIG_X86_64) and ⑦ (sigaltstack too small, -ENOSPC).
 import { describe, expect, test } from 'vitest';
-import {
-	A,
-	ABC,
-	B,
-	C,
-	createVcpu,
-	getGuestPerm,
-	getPerm,
-	getSupp,
-	last,
-	reqGuest,
-	reqPerm,
-	row,
-	run,
-	type PlatformId,
-} from './contract-harness.js';
+import { A, ABC, B, C, createVcpu, getGuestPerm, getPerm, getSupp, last, reqGuest, reqPerm, row, run, type PlatformId } from './contract-harness.js';
 import type { Op } from '../../src/model/index.js';
 
 describe('§2.1 ARCH_GET_XCOMP_SUPP', () => {

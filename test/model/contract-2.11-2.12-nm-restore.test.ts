@@ -37,15 +37,19 @@ describe('§2.11 #NM with XFD armed and the XFD_ERR life cycle', () => {
 	for (const rev of BC) {
 		row(`§2.11 TILELOADD with XFD[18]=1 raises #NM and XFD_ERR[18] [${rev}]`, () => {
 			const o = run(rev, [...amxGuest, wrmsr('XFD', '0x40000'), tileLoad, rdmsr('XFD_ERR'), getMsr('XFD_ERR')]);
-			expect(o.slice(5)).toEqual([
-				{ vector: 'none' },
-				{ vector: 'NM' },
-				{ vector: 'none', value: '0x40000' },
-				{ nmsrs: '1', value: '0x40000' },
-			]);
+			expect(o.slice(5)).toEqual([{ vector: 'none' }, { vector: 'NM' }, { vector: 'none', value: '0x40000' }, { nmsrs: '1', value: '0x40000' }]);
 		});
 		row(`§2.11 the guest handler clears XFD_ERR and XFD, then the retry succeeds [${rev}]`, () => {
-			const o = run(rev, [...amxGuest, wrmsr('XFD', '0x40000'), tileLoad, wrmsr('XFD_ERR', '0x0'), wrmsr('XFD', '0x0'), tileLoad, getMsr('XFD_ERR'), rdmsr('XFD_ERR')]);
+			const o = run(rev, [
+				...amxGuest,
+				wrmsr('XFD', '0x40000'),
+				tileLoad,
+				wrmsr('XFD_ERR', '0x0'),
+				wrmsr('XFD', '0x0'),
+				tileLoad,
+				getMsr('XFD_ERR'),
+				rdmsr('XFD_ERR'),
+			]);
 			expect(o.slice(6)).toEqual([
 				{ vector: 'NM' },
 				{ vector: 'none' },
@@ -98,7 +102,15 @@ describe('§2.12 save/restore', () => {
 			expect(o.slice(2)).toEqual([{ ret: '-EINVAL' }, { ret: '-EINVAL' }, { nmsrs: '0' }]);
 		});
 		row(`§2.12 restore after KVM_SET_CPUID2 in selftest order MSRS, XCRS, XSAVE succeeds [${rev}]`, () => {
-			const o = run(rev, [reqGuest(18), createVcpu, setCpuid('supported-plus-xtile'), setMsr('XFD', '0x0'), setXcrs('0x60001'), setXsave('0x60000'), getXsave2()]);
+			const o = run(rev, [
+				reqGuest(18),
+				createVcpu,
+				setCpuid('supported-plus-xtile'),
+				setMsr('XFD', '0x0'),
+				setXcrs('0x60001'),
+				setXsave('0x60000'),
+				getXsave2(),
+			]);
 			expect(o.slice(3)).toEqual([{ nmsrs: '1' }, { ret: '0' }, { ret: '0' }, { ret: '0', size: '11008', xstate_bv: '0x60000' }]);
 		});
 	}
@@ -109,7 +121,15 @@ describe('§2.12 save/restore', () => {
 	};
 	for (const rev of BC) {
 		row(`§2.12 restoring XFD=0x40000 before XSAVE [${rev}]`, () => {
-			const o = run(rev, [reqGuest(18), createVcpu, setCpuid('supported-plus-xtile'), setMsr('XFD', '0x40000'), setXcrs('0x60001'), setXsave('0x60000'), getXsave2()]);
+			const o = run(rev, [
+				reqGuest(18),
+				createVcpu,
+				setCpuid('supported-plus-xtile'),
+				setMsr('XFD', '0x40000'),
+				setXcrs('0x60001'),
+				setXsave('0x60000'),
+				getXsave2(),
+			]);
 			expect(o.slice(3)).toEqual([{ nmsrs: '1' }, { ret: '0' }, { ret: '0' }, xfdFirst[rev]]);
 		});
 	}

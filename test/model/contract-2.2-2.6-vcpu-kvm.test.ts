@@ -196,11 +196,7 @@ describe('§2.6 KVM_SET_CPUID2', () => {
 		// Realloc does not copy: state loaded by KVM_SET_XSAVE before it is discarded (§2.6, §5 item 5).
 		row(`§2.6 realloc discards state loaded before it [${rev}]`, () => {
 			const o = run(rev, [reqGuest(18), createVcpu, setXsave('0x3'), setCpuid('supported'), getXsave2()]);
-			expect(o.slice(2)).toEqual([
-				{ ret: '0' },
-				{ ret: '0', 'leafd.xcr0': amx[rev] },
-				{ ret: '0', size: '11008', xstate_bv: '0x0', tiledata: tiledata[rev] },
-			]);
+			expect(o.slice(2)).toEqual([{ ret: '0' }, { ret: '0', 'leafd.xcr0': amx[rev] }, { ret: '0', size: '11008', xstate_bv: '0x0', tiledata: tiledata[rev] }]);
 		});
 	}
 	// Step 3: after KVM_RUN only bit-identical entries (flags included) are accepted.

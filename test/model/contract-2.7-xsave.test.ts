@@ -3,21 +3,7 @@
 // Not testable with the model: memdup -EFAULT (short user buffer), protected-state VMs, the !XSAVE
 // host checks, PKRU handling.
 import { describe, expect } from 'vitest';
-import {
-	A,
-	B,
-	BC,
-	C,
-	createVcpu,
-	getXsave,
-	getXsave2,
-	reqGuest,
-	row,
-	run,
-	setCpuid,
-	setMsr,
-	setXsave,
-} from './contract-harness.js';
+import { A, B, BC, C, createVcpu, getXsave, getXsave2, reqGuest, row, run, setCpuid, setMsr, setXsave } from './contract-harness.js';
 
 describe('§2.7 KVM_GET_XSAVE', () => {
 	// A: 5.16 behaviour, always copies 4096 bytes (there is no AMX reallocation in A's KVM).

@@ -114,7 +114,16 @@ describe('§2.10 guest XSETBV', () => {
 	// Rule 7 (B, C): exactly one of 17/18 → #GP; both → accepted.
 	for (const rev of BC) {
 		row(`§2.10 XSETBV with exactly one of XTILECFG/XTILEDATA is #GP [${rev}]`, () => {
-			const o = run(rev, [reqGuest(18), createVcpu, setCpuid('supported-plus-xtile'), osxsave, xsetbv('0x20001'), xsetbv('0x40001'), xsetbv('0x60001'), getXcrs()]);
+			const o = run(rev, [
+				reqGuest(18),
+				createVcpu,
+				setCpuid('supported-plus-xtile'),
+				osxsave,
+				xsetbv('0x20001'),
+				xsetbv('0x40001'),
+				xsetbv('0x60001'),
+				getXcrs(),
+			]);
 			expect(o.slice(4)).toEqual([{ vector: 'GP' }, { vector: 'GP' }, { vector: 'none' }, { ret: '0', nr_xcrs: '1', xcr0: '0x60001' }]);
 		});
 	}

@@ -76,10 +76,7 @@ describe('§2.9 guest access while intercepted', () => {
 			}
 			// 18 when CPUID.0xD.0 lacks XTILEDATA → #GP; 0 is fine.
 			row(`§2.9 guest WRMSR ${msr}=0x40000 without XTILEDATA in guest CPUID is #GP [${rev}]`, () => {
-				expect(run(rev, [createVcpu, setCpuid('no-xtile'), wrmsr(msr, '0x40000'), wrmsr(msr, '0x0')]).slice(2)).toEqual([
-					{ vector: 'GP' },
-					{ vector: 'none' },
-				]);
+				expect(run(rev, [createVcpu, setCpuid('no-xtile'), wrmsr(msr, '0x40000'), wrmsr(msr, '0x0')]).slice(2)).toEqual([{ vector: 'GP' }, { vector: 'none' }]);
 			});
 			row(`§2.9 guest WRMSR ${msr}=0x40000 is stored [${rev}]`, () => {
 				expect(run(rev, [...xtile, wrmsr(msr, '0x40000'), rdmsr(msr), getMsr(msr)]).slice(3)).toEqual([
@@ -114,7 +111,15 @@ describe('§2.9 guest XFD after the first non-zero write (passthrough)', () => {
 		// A guest-initiated first write is enough; the guest CPUID is fixed after KVM_RUN, so show it
 		// through the host-initiated one (§1.3: "guest or host-initiated"), see also §0 "XFD write interception".
 		row(`§2.9 host non-zero XFD write turns on passthrough: XFD access without CPUID XFD no longer #GPs [${rev}]`, () => {
-			const o = run(rev, [...xtileNoXfdBit, setMsr('XFD', '0x40000'), rdmsr('XFD'), wrmsr('XFD', '0x0'), rdmsr('XFD'), rdmsr('XFD_ERR'), wrmsr('XFD_ERR', '0x0')]);
+			const o = run(rev, [
+				...xtileNoXfdBit,
+				setMsr('XFD', '0x40000'),
+				rdmsr('XFD'),
+				wrmsr('XFD', '0x0'),
+				rdmsr('XFD'),
+				rdmsr('XFD_ERR'),
+				wrmsr('XFD_ERR', '0x0'),
+			]);
 			expect(o.slice(3)).toEqual([
 				{ nmsrs: '1' },
 				{ vector: 'none', value: '0x40000' },
@@ -132,10 +137,7 @@ describe('§2.9 guest RDMSR/WRMSR XFD_ERR', () => {
 	for (const rev of BC) {
 		// RDMSR passthrough with XFD in host and guest: the hardware value is xfd_err restored at entry.
 		row(`§2.9 guest RDMSR XFD_ERR sees the host-set value [${rev}]`, () => {
-			expect(run(rev, [...xtile, setMsr('XFD_ERR', '0x40000'), rdmsr('XFD_ERR')]).slice(3)).toEqual([
-				{ nmsrs: '1' },
-				{ vector: 'none', value: '0x40000' },
-			]);
+			expect(run(rev, [...xtile, setMsr('XFD_ERR', '0x40000'), rdmsr('XFD_ERR')]).slice(3)).toEqual([{ nmsrs: '1' }, { vector: 'none', value: '0x40000' }]);
 		});
 		// WRMSR always intercepted: still checked by KVM after XFD went passthrough.
 		row(`§2.9 guest WRMSR XFD_ERR stays intercepted after XFD passthrough [${rev}]`, () => {

@@ -5,17 +5,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { skipReason } from '../../src/emit/expected.js';
+import { evaluate, platformFromProbe, platformSchema, probeSchema, revision, toPlatform, type Op, type Platform } from '../../src/model/index.js';
 import {
-	evaluate,
-	platformFromProbe,
-	platformSchema,
-	probeSchema,
-	revision,
-	toPlatform,
-	type Op,
-	type Platform,
-} from '../../src/model/index.js';
-import { LEAF_D_NO_AMX, capXsave2, createVcpu, getGuestPerm, getXsave2, osxsave, rdmsr, reqGuest, setCpuid, supportedCpuid, platform as shipped } from './contract-harness.js';
+	LEAF_D_NO_AMX,
+	capXsave2,
+	createVcpu,
+	getGuestPerm,
+	getXsave2,
+	osxsave,
+	rdmsr,
+	reqGuest,
+	setCpuid,
+	supportedCpuid,
+	platform as shipped,
+} from './contract-harness.js';
 
 const REPO = join(import.meta.dirname, '../..');
 

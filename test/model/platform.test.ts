@@ -2,7 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { kvmSupportedXcr0, platformFromProbe, platformSchema, probeSchema, probedKvmXcr0, revision, revisionForRelease, toPlatform } from '../../src/model/index.js';
+import {
+	kvmSupportedXcr0,
+	platformFromProbe,
+	platformSchema,
+	probeSchema,
+	probedKvmXcr0,
+	revision,
+	revisionForRelease,
+	toPlatform,
+} from '../../src/model/index.js';
 import { REPO, shippedPlatform } from '../helpers.js';
 
 describe('shipped platforms', () => {
@@ -32,16 +41,23 @@ describe('shipped platforms', () => {
 });
 
 describe('profile validation', () => {
-	const spr = () => JSON.parse(JSON.stringify(platformSchema.parse({ id: 'x', description: 'x', cpu: { xcr0: '0x602e7', xfd: true, amx: true, xsaves: true }, kvm: { backend: 'vmx', mpx: false } })));
+	const spr = () =>
+		JSON.parse(
+			JSON.stringify(
+				platformSchema.parse({ id: 'x', description: 'x', cpu: { xcr0: '0x602e7', xfd: true, amx: true, xsaves: true }, kvm: { backend: 'vmx', mpx: false } }),
+			),
+		);
 	const issue = (data: unknown) => {
 		const r = platformSchema.safeParse(data);
 		return r.success ? null : `${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`;
 	};
 
 	test('accepts a consistent profile', () => expect(issue(spr())).toBeNull());
-	test('AMX bits need AMX, XFD and XSAVES', () => expect(issue({ ...spr(), cpu: { ...spr().cpu, xfd: false } })).toBe('cpu.xcr0: AMX bits need cpu.amx, cpu.xfd and cpu.xsaves'));
+	test('AMX bits need AMX, XFD and XSAVES', () =>
+		expect(issue({ ...spr(), cpu: { ...spr().cpu, xfd: false } })).toBe('cpu.xcr0: AMX bits need cpu.amx, cpu.xfd and cpu.xsaves'));
 	test('x87 and SSE are mandatory', () => expect(issue({ ...spr(), cpu: { ...spr().cpu, xcr0: '0x602e5' } })).toBe('cpu.xcr0: must include x87 and SSE (0x3)'));
-	test('kvm.mpx needs MPX in XCR0', () => expect(issue({ ...spr(), kvm: { backend: 'vmx', mpx: true } })).toBe('kvm.mpx: kvm.mpx needs both MPX bits in cpu.xcr0'));
+	test('kvm.mpx needs MPX in XCR0', () =>
+		expect(issue({ ...spr(), kvm: { backend: 'vmx', mpx: true } })).toBe('kvm.mpx: kvm.mpx needs both MPX bits in cpu.xcr0'));
 	test('unknown keys are rejected', () => expect(issue({ ...spr(), extra: 1 })).toMatch(/Unrecognized key/));
 	test('a non-hex mask is rejected', () => expect(issue({ ...spr(), cpu: { ...spr().cpu, xcr0: '602e7' } })).toBe('cpu.xcr0: must be a hex mask like 0x602e7'));
 	test('an unknown backend is rejected', () => expect(issue({ ...spr(), kvm: { backend: 'hvf', mpx: false } })).toMatch(/^kvm\.backend: /));

@@ -25,8 +25,16 @@ const msr = fc.constantFrom('XFD' as const, 'XFD_ERR' as const);
 const msrValue = fc.constantFrom('0x0', '0x40000', '0x20000', '0x80000');
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-	fc.record({ op: fc.constant('arch_prctl.req' as const), option: fc.constantFrom('ARCH_REQ_XCOMP_PERM' as const, 'ARCH_REQ_XCOMP_GUEST_PERM' as const), feature: fc.constantFrom(-1, 0, 17, 18, 19, 64) }),
-	fc.record({ op: fc.constant('arch_prctl.get' as const), option: fc.constantFrom('ARCH_GET_XCOMP_GUEST_PERM' as const, 'ARCH_GET_XCOMP_PERM' as const), pointer: fc.constant('valid' as const) }),
+	fc.record({
+		op: fc.constant('arch_prctl.req' as const),
+		option: fc.constantFrom('ARCH_REQ_XCOMP_PERM' as const, 'ARCH_REQ_XCOMP_GUEST_PERM' as const),
+		feature: fc.constantFrom(-1, 0, 17, 18, 19, 64),
+	}),
+	fc.record({
+		op: fc.constant('arch_prctl.get' as const),
+		option: fc.constantFrom('ARCH_GET_XCOMP_GUEST_PERM' as const, 'ARCH_GET_XCOMP_PERM' as const),
+		pointer: fc.constant('valid' as const),
+	}),
 	fc.constant<Op>({ op: 'fork' }),
 	fc.constant<Op>({ op: 'vm.create_vcpu' }),
 	fc.constant<Op>({ op: 'kvm.get_supported_cpuid' }),
@@ -42,7 +50,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Applies ops, skipping the ones the model cannot apply (e.g. a vCPU op before any vCPU). */
-function trace(ops: readonly Op[], platform: Platform, rev: Revision): { op: Op; before: ModelState; after: ModelState; outcome: Record<string, string>; rule: string }[] {
+function trace(
+	ops: readonly Op[],
+	platform: Platform,
+	rev: Revision,
+): { op: Op; before: ModelState; after: ModelState; outcome: Record<string, string>; rule: string }[] {
 	let state = initialState(platform);
 	const out = [];
 	for (const op of ops) {
@@ -84,12 +96,15 @@ describe('model invariants', () => {
 
 	test('a granted guest permission only grows where the overwrite bug is fixed', () => {
 		fc.assert(
-			fc.property(scenario.filter((s) => s.rev.id === 'v6.12' || s.rev.id === 'mainline'), ({ platform, rev, ops }) => {
-				for (const t of trace(ops, platform, rev)) {
-					expect(t.after.proc.guestPerm & t.before.proc.guestPerm).toBe(t.before.proc.guestPerm);
-					expect(t.after.proc.hostPerm & t.before.proc.hostPerm).toBe(t.before.proc.hostPerm);
-				}
-			}),
+			fc.property(
+				scenario.filter((s) => s.rev.id === 'v6.12' || s.rev.id === 'mainline'),
+				({ platform, rev, ops }) => {
+					for (const t of trace(ops, platform, rev)) {
+						expect(t.after.proc.guestPerm & t.before.proc.guestPerm).toBe(t.before.proc.guestPerm);
+						expect(t.after.proc.hostPerm & t.before.proc.hostPerm).toBe(t.before.proc.hostPerm);
+					}
+				},
+			),
 		);
 	});
 

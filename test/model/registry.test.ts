@@ -46,7 +46,11 @@ describe('behaviours', () => {
 	});
 
 	test('assumptions are named only where the seed leaves KVM open', () => {
-		expect(allBehaviours().filter((b) => b.assumption).map((b) => b.id)).toEqual(['kvm-v5.16-unchanged', 'post-run-set-cpuid2-unspecified']);
+		expect(
+			allBehaviours()
+				.filter((b) => b.assumption)
+				.map((b) => b.id),
+		).toEqual(['kvm-v5.16-unchanged', 'post-run-set-cpuid2-unspecified']);
 	});
 
 	test('has() rejects an unknown behaviour name instead of answering false', () => {
@@ -57,7 +61,9 @@ describe('behaviours', () => {
 describe('no behaviour is decoration', () => {
 	test.each(allBehaviours().map((b) => b.id))('%s is consulted by the model', (id) => {
 		const dir = join(REPO, 'src/model');
-		const sources = readdirSync(dir).map((n) => readFileSync(join(dir, n), 'utf8')).join('\n');
+		const sources = readdirSync(dir)
+			.map((n) => readFileSync(join(dir, n), 'utf8'))
+			.join('\n');
 		expect(sources).toMatch(new RegExp(`has\\((?:ctx\\.)?rev, '${id.replace(/\./g, '\\.')}'\\)`));
 	});
 });

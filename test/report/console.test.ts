@@ -16,10 +16,27 @@ function printed(fn: (print: (line: string) => void) => void): string[] {
 const CANCEL_NOTE = 'deviations cancel out: step 2 (KI-7, KI-8); the case matches only because of that';
 
 /** The SKIP a skip entry of the known issues gives. */
-const issueSkip: CaseResult = { ...xfailCase, id: 'regression.uabi-size-skip', status: 'SKIP', difference: null, differences: [], reason: 'not run here: uabi size reported without the base area' };
+const issueSkip: CaseResult = {
+	...xfailCase,
+	id: 'regression.uabi-size-skip',
+	status: 'SKIP',
+	difference: null,
+	differences: [],
+	reason: 'not run here: uabi size reported without the base area',
+};
 
 /** An XFAIL with two differences, the second predicted by two known issues together. */
-const xstateBvDifference = { step: 4, op: 'vcpu.get_xsave2', field: 'xstate_bv', expected: '0x3', observed: '0x7', rule: 'xsave.xstate-bv', citation: '§2.7 rule 4', predicted: '0x7', deviations: ['KI-7', 'KI-8'] };
+const xstateBvDifference = {
+	step: 4,
+	op: 'vcpu.get_xsave2',
+	field: 'xstate_bv',
+	expected: '0x3',
+	observed: '0x7',
+	rule: 'xsave.xstate-bv',
+	citation: '§2.7 rule 4',
+	predicted: '0x7',
+	deviations: ['KI-7', 'KI-8'],
+};
 const twoDifferences: CaseResult = { ...xfailCase, id: 'regression.two-deviations', differences: [uabiSizeDifference, xstateBvDifference] };
 
 describe('terminal lines', () => {
@@ -93,7 +110,7 @@ describe('run summary', () => {
 		]);
 	});
 
-	test('a deviation that is some case\'s known issue gets that reason, whichever case comes first', () => {
+	test("a deviation that is some case's known issue gets that reason, whichever case comes first", () => {
 		const ki8 = { ...xfailCase, id: 'regression.ki-8', knownIssue: { id: 'KI-8', reason: 'XSTATE_BV keeps the AVX bit' }, differences: [xstateBvDifference] };
 		const lines = printed((p) => printRunSummary(p, reportOf([twoDifferences, ki8])));
 		expect(lines.filter((l) => l.startsWith('  known issue'))).toEqual([
@@ -122,7 +139,10 @@ describe('run summary', () => {
 describe('output problems', () => {
 	test("the summary names what the parser found wrong in a binary's output", () => {
 		const lines: string[] = [];
-		const report = { ...reportOf([]), outputProblems: [{ binary: 'fkt_core_test', problems: ['planned 3 tests, saw 2', 'Totals says pass:3, the result lines have 2'] }] };
+		const report = {
+			...reportOf([]),
+			outputProblems: [{ binary: 'fkt_core_test', problems: ['planned 3 tests, saw 2', 'Totals says pass:3, the result lines have 2'] }],
+		};
 		printRunSummary((l) => lines.push(l), report);
 		expect(lines).toContain('  output of fkt_core_test: planned 3 tests, saw 2; Totals says pass:3, the result lines have 2');
 	});

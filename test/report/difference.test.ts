@@ -2,13 +2,22 @@
 import { describe, expect, test } from 'vitest';
 import type { CaseResult } from '../../src/compare/result.js';
 import { describeDifference, describeOutcome, describePredicted } from '../../src/report/difference.js';
-import { crashCase, errorCase, failCase, passCase, skipCase, timeoutCase, uabiSizeDifference, xfailCase, xpassCase, xsetbvDifference } from './fixture-report.js';
+import {
+	crashCase,
+	errorCase,
+	failCase,
+	passCase,
+	skipCase,
+	timeoutCase,
+	uabiSizeDifference,
+	xfailCase,
+	xpassCase,
+	xsetbvDifference,
+} from './fixture-report.js';
 
 describe('describeDifference', () => {
 	test('step, op, field, expected and observed values, rule and citation', () => {
-		expect(describeDifference(xsetbvDifference)).toBe(
-			'step 3 guest.xsetbv: vector expected GP, observed none (rule xcr.avx-without-sse, §2.10 rule 3)',
-		);
+		expect(describeDifference(xsetbvDifference)).toBe('step 3 guest.xsetbv: vector expected GP, observed none (rule xcr.avx-without-sse, §2.10 rule 3)');
 	});
 
 	test('a field the step never printed is observed nothing', () => {

@@ -9,7 +9,11 @@ import { everyStatusReport, failCase, passCase, reportOf, uabiSizeDifference, xf
 function reversedKeys(value: unknown): unknown {
 	if (Array.isArray(value)) return value.map(reversedKeys);
 	if (value === null || typeof value !== 'object') return value;
-	return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+	return Object.fromEntries(
+		Object.entries(value)
+			.reverse()
+			.map(([k, v]) => [k, reversedKeys(v)]),
+	);
 }
 
 describe('jsonReport', () => {
@@ -24,8 +28,33 @@ describe('jsonReport', () => {
 		expect(text.startsWith('{\n  "format": "fpu-kvm-testgen/run/1",\n  "platform": "spr-amx",\n')).toBe(true);
 		expect(text.endsWith('\n  "exitCode": 0\n}\n')).toBe(true);
 		const json = JSON.parse(text);
-		expect(Object.keys(json)).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'outputProblems', 'exitCode']);
-		expect(Object.keys(json.cases[0])).toEqual(['id', 'family', 'binary', 'status', 'reason', 'difference', 'differences', 'knownIssue', 'note', 'durationMs', 'log']);
+		expect(Object.keys(json)).toEqual([
+			'format',
+			'platform',
+			'revision',
+			'backend',
+			'target',
+			'modelHash',
+			'cases',
+			'summary',
+			'health',
+			'staleKnownIssues',
+			'outputProblems',
+			'exitCode',
+		]);
+		expect(Object.keys(json.cases[0])).toEqual([
+			'id',
+			'family',
+			'binary',
+			'status',
+			'reason',
+			'difference',
+			'differences',
+			'knownIssue',
+			'note',
+			'durationMs',
+			'log',
+		]);
 		expect(Object.keys(json.summary)).toEqual([...CASE_STATUSES]);
 	});
 
@@ -50,7 +79,14 @@ describe('jsonReport', () => {
 	test('predicted, deviations, note and staleKnownIssues round-trip', () => {
 		const note = 'deviations cancel out: step 2 (KI-7, KI-8); the case matches only because of that';
 		const second = { ...xsetbvDifference, step: 4, observed: null, predicted: 'none', deviations: ['KI-7', 'KI-8'] };
-		const report = reportOf([{ ...passCase, note }, { ...xfailCase, differences: [uabiSizeDifference, second], note }], [], ['KI-3', 'KI-11']);
+		const report = reportOf(
+			[
+				{ ...passCase, note },
+				{ ...xfailCase, differences: [uabiSizeDifference, second], note },
+			],
+			[],
+			['KI-3', 'KI-11'],
+		);
 		const json = JSON.parse(jsonReport(report));
 		expect(runReportSchema.parse(json)).toEqual(report);
 		expect(json.staleKnownIssues).toEqual(['KI-3', 'KI-11']);
@@ -58,8 +94,28 @@ describe('jsonReport', () => {
 		expect(json.cases[0].differences).toEqual([]);
 		expect(json.cases[1].difference).toEqual({ ...uabiSizeDifference, deviations: ['KI-7'] });
 		expect(json.cases[1].differences).toEqual([
-			{ step: 3, op: 'vcpu.get_xsave2', field: 'size', expected: '4096', observed: '2696', rule: 'xsave.uabi-size', citation: '§2.7 rule 2', predicted: '2696', deviations: ['KI-7'] },
-			{ step: 4, op: 'guest.xsetbv', field: 'vector', expected: 'GP', observed: null, rule: 'xcr.avx-without-sse', citation: '§2.10 rule 3', predicted: 'none', deviations: ['KI-7', 'KI-8'] },
+			{
+				step: 3,
+				op: 'vcpu.get_xsave2',
+				field: 'size',
+				expected: '4096',
+				observed: '2696',
+				rule: 'xsave.uabi-size',
+				citation: '§2.7 rule 2',
+				predicted: '2696',
+				deviations: ['KI-7'],
+			},
+			{
+				step: 4,
+				op: 'guest.xsetbv',
+				field: 'vector',
+				expected: 'GP',
+				observed: null,
+				rule: 'xcr.avx-without-sse',
+				citation: '§2.10 rule 3',
+				predicted: 'none',
+				deviations: ['KI-7', 'KI-8'],
+			},
 		]);
 		// The two keys come last, after citation.
 		expect(Object.keys(json.cases[1].differences[1])).toEqual(['step', 'op', 'field', 'expected', 'observed', 'rule', 'citation', 'predicted', 'deviations']);
@@ -76,11 +132,20 @@ describe('jsonReport', () => {
 		expect(Object.keys(json.cases[0].difference)).toEqual(['step', 'op', 'field', 'expected', 'observed', 'rule', 'citation']);
 		expect(Object.keys(json.cases[1].differences[0])).toEqual(['step', 'op', 'field', 'expected', 'observed', 'rule', 'citation']);
 		// Only predicted, or only deviations: the other key stays out.
-		const one = JSON.parse(jsonReport(reportOf([{ ...failCase, difference: { ...xsetbvDifference, predicted: 'UD' } }, { ...failCase, difference: { ...xsetbvDifference, deviations: ['KI-8'] } }])));
+		const one = JSON.parse(
+			jsonReport(
+				reportOf([
+					{ ...failCase, difference: { ...xsetbvDifference, predicted: 'UD' } },
+					{ ...failCase, difference: { ...xsetbvDifference, deviations: ['KI-8'] } },
+				]),
+			),
+		);
 		expect(Object.keys(one.cases[0].difference)).toEqual(['step', 'op', 'field', 'expected', 'observed', 'rule', 'citation', 'predicted']);
 		expect(Object.keys(one.cases[1].difference)).toEqual(['step', 'op', 'field', 'expected', 'observed', 'rule', 'citation', 'deviations']);
 		// An explicit undefined is the same as absent.
-		expect(jsonReport(reportOf([{ ...failCase, difference: { ...xsetbvDifference, predicted: undefined, deviations: undefined } }]))).toBe(jsonReport(reportOf([failCase])));
+		expect(jsonReport(reportOf([{ ...failCase, difference: { ...xsetbvDifference, predicted: undefined, deviations: undefined } }]))).toBe(
+			jsonReport(reportOf([failCase])),
+		);
 	});
 
 	test('the schema is strict and checks statuses and the exit code', () => {
@@ -114,7 +179,7 @@ describe('jsonReport', () => {
 });
 
 describe('runReportJsonSchema', () => {
-	test('draft 2020-12, closed objects, every field required except a known issue url and a difference\'s predicted and deviations', () => {
+	test("draft 2020-12, closed objects, every field required except a known issue url and a difference's predicted and deviations", () => {
 		const schema = runReportJsonSchema() as {
 			$schema: string;
 			additionalProperties: boolean;
@@ -123,7 +188,20 @@ describe('runReportJsonSchema', () => {
 		};
 		expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
 		expect(schema.additionalProperties).toBe(false);
-		expect(schema.required).toEqual(['format', 'platform', 'revision', 'backend', 'target', 'modelHash', 'cases', 'summary', 'health', 'staleKnownIssues', 'outputProblems', 'exitCode']);
+		expect(schema.required).toEqual([
+			'format',
+			'platform',
+			'revision',
+			'backend',
+			'target',
+			'modelHash',
+			'cases',
+			'summary',
+			'health',
+			'staleKnownIssues',
+			'outputProblems',
+			'exitCode',
+		]);
 		const caseSchema = schema.properties.cases!.items!;
 		expect(caseSchema.properties.status!.enum).toEqual([...CASE_STATUSES]);
 		expect(caseSchema.required).toEqual(['id', 'family', 'binary', 'status', 'reason', 'difference', 'differences', 'knownIssue', 'note', 'durationMs', 'log']);

@@ -40,7 +40,11 @@ describe('ktapReport', () => {
 			['perm.get.supp', 'pass', null],
 			['xcr0.guest-xsetbv.avx-without-sse', 'fail', null],
 			['nm.xfd-err.arm-by-guest', 'skip', { kind: 'SKIP', reason: 'platform tcg-max lacks amx, xfd' }],
-			['regression.uabi-size-base', 'xfail', { kind: 'XFAIL', reason: 'known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696' }],
+			[
+				'regression.uabi-size-base',
+				'xfail',
+				{ kind: 'XFAIL', reason: 'known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696' },
+			],
 			['regression.xfd-err-leak', 'fail', null],
 			['sequence.tour-03', 'fail', null],
 			['sequence.tour-04', 'fail', null],
@@ -74,7 +78,8 @@ describe('ktapReport', () => {
 	test('an XFAIL directive gives the expected, predicted and observed value of every difference', () => {
 		const second = { ...xsetbvDifference, step: 4, observed: null, predicted: 'none', deviations: ['KI-8'] };
 		const text = ktapReport(reportOf([{ ...xfailCase, differences: [uabiSizeDifference, second] }]));
-		const reason = 'known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696; step 4 guest.xsetbv: vector expected GP, predicted none, observed nothing';
+		const reason =
+			'known issue KI-7: step 3 vcpu.get_xsave2: size expected 4096, predicted 2696, observed 2696; step 4 guest.xsetbv: vector expected GP, predicted none, observed nothing';
 		expect(text).toBe(['KTAP version 1', '1..1', `ok 1 regression.uabi-size-base # XFAIL ${reason}`, ''].join('\n'));
 		expect(parseKtap(text).tests.map((t) => [t.status, t.directive])).toEqual([['xfail', { kind: 'XFAIL', reason }]]);
 	});
@@ -82,7 +87,9 @@ describe('ktapReport', () => {
 	test('an XPASS diagnostic gives its own reason when it has one', () => {
 		const reason = 'known issue KI-9 predicted step 2 vcpu.get_msr: value 0x40000, observed 0x0, which matches the model';
 		const xpass = everyStatusReport.cases.find((c) => c.status === 'XPASS')!;
-		expect(ktapReport(reportOf([{ ...xpass, reason }]))).toBe(['KTAP version 1', '1..1', `# XPASS: ${reason}`, 'not ok 1 regression.xfd-err-leak', ''].join('\n'));
+		expect(ktapReport(reportOf([{ ...xpass, reason }]))).toBe(
+			['KTAP version 1', '1..1', `# XPASS: ${reason}`, 'not ok 1 regression.xfd-err-leak', ''].join('\n'),
+		);
 	});
 
 	test('an empty run is a plan of none', () => {

@@ -39,30 +39,36 @@ describe('run interrupted', () => {
 	test.each([
 		['SIGINT', 130],
 		['SIGTERM', 143],
-	] as const)('%s: summary and JSON of what finished, exit %d, nothing left running', async (signal, exitCode) => {
-		const out = hangingSuite();
-		const json = join(out, '..', 'report.json');
-		const child = spawn(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), 'run', '--out', out, '--family', 'perm.get', '--json', json], {
-			env: { ...process.env, NO_COLOR: '1' },
-		});
-		let stdout = '';
-		child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-		// The binary is running (and hanging) once its process exists.
-		const started = Date.now();
-		while (alive(BINARY).length === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
-		expect(alive(BINARY).length).toBeGreaterThan(0);
-		const sent = Date.now();
-		child.kill(signal);
-		const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-		expect(Date.now() - sent).toBeLessThan(10_000);
-		expect(code).toBe(exitCode);
-		expect(alive(BINARY)).toEqual([]);
-		expect(stdout).toContain(`result: INTERRUPTED by ${signal}: the cases that had not finished are ERROR 'interrupted (${signal})'`);
-		expect(existsSync(json)).toBe(true);
-		const report = runReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
-		// The fixture's own case ids are not the suite's, so no perm.get case finished: all are interrupted.
-		const family = (JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')) as { cases: { family: string }[] }).cases.filter((c) => c.family === 'perm.get');
-		expect(report.cases.map((c) => [c.status, c.reason])).toEqual(family.map(() => ['ERROR', `interrupted (${signal})`]));
-		expect(report.exitCode).toBe(1);
-	}, 60_000);
+	] as const)(
+		'%s: summary and JSON of what finished, exit %d, nothing left running',
+		async (signal, exitCode) => {
+			const out = hangingSuite();
+			const json = join(out, '..', 'report.json');
+			const child = spawn(process.execPath, [join(REPO, 'bin/fpu-kvm-testgen.js'), 'run', '--out', out, '--family', 'perm.get', '--json', json], {
+				env: { ...process.env, NO_COLOR: '1' },
+			});
+			let stdout = '';
+			child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+			// The binary is running (and hanging) once its process exists.
+			const started = Date.now();
+			while (alive(BINARY).length === 0 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+			expect(alive(BINARY).length).toBeGreaterThan(0);
+			const sent = Date.now();
+			child.kill(signal);
+			const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+			expect(Date.now() - sent).toBeLessThan(10_000);
+			expect(code).toBe(exitCode);
+			expect(alive(BINARY)).toEqual([]);
+			expect(stdout).toContain(`result: INTERRUPTED by ${signal}: the cases that had not finished are ERROR 'interrupted (${signal})'`);
+			expect(existsSync(json)).toBe(true);
+			const report = runReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
+			// The fixture's own case ids are not the suite's, so no perm.get case finished: all are interrupted.
+			const family = (JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')) as { cases: { family: string }[] }).cases.filter(
+				(c) => c.family === 'perm.get',
+			);
+			expect(report.cases.map((c) => [c.status, c.reason])).toEqual(family.map(() => ['ERROR', `interrupted (${signal})`]));
+			expect(report.exitCode).toBe(1);
+		},
+		60_000,
+	);
 });

@@ -16,11 +16,17 @@ describe('run: bad input', () => {
 	});
 
 	test('a missing output folder', () => {
-		expect(cli('run', '--out', '/nonexistent/out')).toEqual({ code: 2, out: "fpu-kvm-testgen: error: /nonexistent/out/expected.json does not exist: run 'fpu-kvm-testgen generate --out /nonexistent/out' first" });
+		expect(cli('run', '--out', '/nonexistent/out')).toEqual({
+			code: 2,
+			out: "fpu-kvm-testgen: error: /nonexistent/out/expected.json does not exist: run 'fpu-kvm-testgen generate --out /nonexistent/out' first",
+		});
 	});
 
 	test('a suite that is not built', () => {
-		expect(cli('run', '--out', generated)).toEqual({ code: 2, out: `fpu-kvm-testgen: error: the suite in ${generated} is not built: run 'fpu-kvm-testgen build --tree DIR --out ${generated}'` });
+		expect(cli('run', '--out', generated)).toEqual({
+			code: 2,
+			out: `fpu-kvm-testgen: error: the suite in ${generated} is not built: run 'fpu-kvm-testgen build --tree DIR --out ${generated}'`,
+		});
 	});
 
 	test('an expected.json that fails the schema', () => {
@@ -32,7 +38,10 @@ describe('run: bad input', () => {
 	test('check refuses a user entry that reuses a shipped id before probing, and writes nothing', () => {
 		const dir = tempDir();
 		const out = join(dir, 'out');
-		writeFileSync(join(dir, 'mine.yaml'), 'issues:\n  - id: pvm-cpuid-rewrite\n    outcome: { op: vcpu.get_xcrs, field: xcr0, value: "0x1" }\n    reason: my own deviation\n');
+		writeFileSync(
+			join(dir, 'mine.yaml'),
+			'issues:\n  - id: pvm-cpuid-rewrite\n    outcome: { op: vcpu.get_xcrs, field: xcr0, value: "0x1" }\n    reason: my own deviation\n',
+		);
 		const r = cli('check', '--known-issues', join(dir, 'mine.yaml'), '--out', out, '--cache', join(dir, 'cache'));
 		expect(r.code).toBe(2);
 		expect(r.out).toMatch(/^fpu-kvm-testgen: error: known issue pvm-cpuid-rewrite in \S+mine\.yaml reuses the id of one in \S+known-issues\/pvm\.yaml$/);
@@ -49,10 +58,16 @@ describe('run: bad input', () => {
 	});
 
 	test.each([['0/2'], ['3/2'], ['x']])('an unknown shard %s', (shard) => {
-		expect(cli('run', '--out', generated, '--shard', shard)).toEqual({ code: 2, out: `fpu-kvm-testgen: error: bad --shard '${shard}': expected i/n with 1 <= i <= n, e.g. 2/4` });
+		expect(cli('run', '--out', generated, '--shard', shard)).toEqual({
+			code: 2,
+			out: `fpu-kvm-testgen: error: bad --shard '${shard}': expected i/n with 1 <= i <= n, e.g. 2/4`,
+		});
 	});
 
 	test('a bad timeout', () => {
-		expect(cli('run', '--out', generated, '--case-timeout', '0')).toEqual({ code: 2, out: "fpu-kvm-testgen: error: bad --case-timeout '0': expected a number of seconds from 1 to 999999" });
+		expect(cli('run', '--out', generated, '--case-timeout', '0')).toEqual({
+			code: 2,
+			out: "fpu-kvm-testgen: error: bad --case-timeout '0': expected a number of seconds from 1 to 999999",
+		});
 	});
 });

@@ -14,9 +14,24 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
 
 describe('tree prepare: bad trees', () => {
 	test.each([
-		['a folder that is not a kernel tree', ['--path', tree('not-a-tree')], 2, `fpu-kvm-testgen: error: ${tree('not-a-tree')} is not a kernel tree: it has no Makefile`],
-		['a tree without the KVM selftests', ['--path', tree('no-selftests')], 2, `fpu-kvm-testgen: error: kernel tree ${tree('no-selftests')} has no KVM selftests (tools/testing/selftests/kvm/lib is missing)`],
-		['a tree of the v5.16 selftests generation', ['--path', tree('v5.16-tree')], 2, 'fpu-kvm-testgen: error: the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE): the v5.16 dialect is not supported yet'],
+		[
+			'a folder that is not a kernel tree',
+			['--path', tree('not-a-tree')],
+			2,
+			`fpu-kvm-testgen: error: ${tree('not-a-tree')} is not a kernel tree: it has no Makefile`,
+		],
+		[
+			'a tree without the KVM selftests',
+			['--path', tree('no-selftests')],
+			2,
+			`fpu-kvm-testgen: error: kernel tree ${tree('no-selftests')} has no KVM selftests (tools/testing/selftests/kvm/lib is missing)`,
+		],
+		[
+			'a tree of the v5.16 selftests generation',
+			['--path', tree('v5.16-tree')],
+			2,
+			'fpu-kvm-testgen: error: the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE): the v5.16 dialect is not supported yet',
+		],
 		['a missing folder', ['--path', '/nonexistent/linux'], 2, 'fpu-kvm-testgen: error: tree /nonexistent/linux does not exist or is not a folder'],
 		['an unknown Debian version', ['--debian', '5.10'], 2, "fpu-kvm-testgen: error: unknown Debian linux-source version '5.10' (known: 6.12, 6.1)"],
 		['neither --debian nor --path', [], 2, 'fpu-kvm-testgen: error: tree prepare needs exactly one of --debian VERSION or --path DIR'],
@@ -50,7 +65,9 @@ describe('build: bad input and missing tools', () => {
 		const out = tempDir();
 		const r = cli(['build', '--tree', root, '--out', out]);
 		expect(r.code).toBe(2);
-		expect(r.out).toBe(`fpu-kvm-testgen: error: ${out} has no emitted selftests for the selftests-6.10 dialect of ${root}: run 'fpu-kvm-testgen generate' first`);
+		expect(r.out).toBe(
+			`fpu-kvm-testgen: error: ${out} has no emitted selftests for the selftests-6.10 dialect of ${root}: run 'fpu-kvm-testgen generate' first`,
+		);
 	});
 
 	test('a missing compiler', () => {

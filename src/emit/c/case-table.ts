@@ -154,10 +154,7 @@ export function stepInitializers(c: ExpectedCase): string[] {
 	return c.steps.flatMap((step) => {
 		const fields = stepFields(step);
 		const expect = Object.entries(step.expect).map(([k, v]) => `"${k}=${v}"`);
-		return [
-			...wrap('\t{ ', '\t  ', fields, ','),
-			...wrap('\t  .expect = { ', '\t\t      ', expect, ' } },'),
-		];
+		return [...wrap('\t{ ', '\t  ', fields, ','), ...wrap('\t  .expect = { ', '\t\t      ', expect, ' } },')];
 	});
 }
 

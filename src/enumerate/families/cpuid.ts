@@ -34,16 +34,6 @@ export const cpuidSet: Family = {
 		const before: Op[] = v.timing === 'first' ? [] : [setCpuid('supported')];
 		// The smallest KVM_RUN: the guest sets CR4.OSXSAVE and reports back.
 		const run: Op[] = v.timing === 'after-run' ? [enableOsxsave] : [];
-		return [
-			...permSteps(v.perm!),
-			createVcpu,
-			...before,
-			...run,
-			...cpuidSteps(v.cpuid!),
-			getXsave2,
-			getXcrs,
-			getMsr('XFD'),
-			getHostPerm,
-		];
+		return [...permSteps(v.perm!), createVcpu, ...before, ...run, ...cpuidSteps(v.cpuid!), getXsave2, getXcrs, getMsr('XFD'), getHostPerm];
 	},
 };

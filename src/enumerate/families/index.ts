@@ -27,7 +27,7 @@ export const FAMILIES: readonly Family[] = [
 ];
 
 const OTHER_TITLES: Record<string, string> = {
-	sequence: 'tours that take every reachable transition of the model\'s state machine',
+	sequence: "tours that take every reachable transition of the model's state machine",
 	regression: 'one case per bug of the guest FPU contract fixed after v5.17 (docs/contract.md section 4)',
 };
 

@@ -16,7 +16,10 @@ export const kvmQuery: Family = {
 	id: 'kvm.query',
 	title: 'KVM_GET_SUPPORTED_CPUID leaf 0xD, KVM_CAP_XSAVE2 and KVM_X86_XCOMP_GUEST_SUPP before and after permission',
 	parameters: [
-		{ name: 'query', values: [...valuesOf('supported-cpuid', 'cap-xsave2', 'attr-guest-supp'), ...invalidValuesOf('attr-bad-attr', 'attr-bad-group', 'attr-bad-pointer')] },
+		{
+			name: 'query',
+			values: [...valuesOf('supported-cpuid', 'cap-xsave2', 'attr-guest-supp'), ...invalidValuesOf('attr-bad-attr', 'attr-bad-group', 'attr-bad-pointer')],
+		},
 		{ name: 'perm', values: valuesOf('no-perm', 'guest-perm', 'host-perm', 'guest-perm-then-fork') },
 		{ name: 'when', values: valuesOf('before-vcpu', 'after-vcpu') },
 	],

@@ -17,11 +17,7 @@ export const nmXfdErr: Family = {
 		const prefix = [requestGuestPerm, createVcpu, setCpuid('supported')];
 		const arm: Op = v.arm === 'arm-by-host' ? setMsr('XFD', TILEDATA) : { op: 'guest.wrmsr', msr: 'XFD', value: TILEDATA };
 		const clear: Op[] =
-			v.clear === 'clear-by-guest'
-				? [{ op: 'guest.wrmsr', msr: 'XFD_ERR', value: '0x0' }]
-				: v.clear === 'clear-by-host'
-					? [setMsr('XFD_ERR', '0x0')]
-					: [];
+			v.clear === 'clear-by-guest' ? [{ op: 'guest.wrmsr', msr: 'XFD_ERR', value: '0x0' }] : v.clear === 'clear-by-host' ? [setMsr('XFD_ERR', '0x0')] : [];
 		const retry: Op[] =
 			v.retry === 'disarm-and-retry' ? [{ op: 'guest.wrmsr', msr: 'XFD', value: '0x0' }, { op: 'guest.tile_load' }] : [{ op: 'guest.tile_load' }];
 		return [

@@ -47,7 +47,10 @@ export const permRequest: Family = {
 	parameters: [
 		{ name: 'feature', values: featureValues },
 		{ name: 'who', values: valuesOf('guest', 'host') },
-		{ name: 'setup', values: valuesOf('fresh', 'after-request', 'after-vcpu', 'after-request-and-vcpu', 'in-child', 'in-child-after-vcpu', 'in-child-after-request') },
+		{
+			name: 'setup',
+			values: valuesOf('fresh', 'after-request', 'after-vcpu', 'after-request-and-vcpu', 'in-child', 'in-child-after-vcpu', 'in-child-after-request'),
+		},
 		{ name: 'repeat', values: valuesOf('once', 'twice') },
 	],
 	build(v) {

@@ -3,16 +3,7 @@
 import { has, type Op } from '../../model/index.js';
 import type { BuildContext } from '../case.js';
 import { valuesOf, type Family } from '../family.js';
-import {
-	TILEDATA,
-	createVcpu,
-	enableAllInGuest,
-	getMsr,
-	getXcrs,
-	getXsave2,
-	permSteps,
-	setCpuid,
-} from './steps.js';
+import { TILEDATA, createVcpu, enableAllInGuest, getMsr, getXcrs, getXsave2, permSteps, setCpuid } from './steps.js';
 
 const PARTS = ['cpuid', 'msrs', 'xcrs', 'xsave'] as const;
 type Part = (typeof PARTS)[number];

@@ -48,11 +48,7 @@ export const xfdGuestMsrs: Family = {
 	build(v) {
 		const msr = msrOf(v.msr!);
 		const prior: Op[] =
-			v.prior === 'prior-host-armed'
-				? [setMsr('XFD', TILEDATA)]
-				: v.prior === 'prior-guest-armed'
-					? [{ op: 'guest.wrmsr', msr: 'XFD', value: TILEDATA }]
-					: [];
+			v.prior === 'prior-host-armed' ? [setMsr('XFD', TILEDATA)] : v.prior === 'prior-guest-armed' ? [{ op: 'guest.wrmsr', msr: 'XFD', value: TILEDATA }] : [];
 		const access: Op = v.access === 'read' ? { op: 'guest.rdmsr', msr } : { op: 'guest.wrmsr', msr, value: MSR_VALUES[v.value!]! };
 		return [...permSteps(v.perm!), createVcpu, ...cpuidSteps(v.cpuid!), enableOsxsave, ...prior, access, getMsr(msr)];
 	},

@@ -87,19 +87,35 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 		...binaries.map((b) => ({ path: guestPath(b), mode: 0o755, source: { file: b } })),
 		...modules.map((m) => ({ path: m.guest, mode: 0o644, source: { file: m.host } })),
 	]);
-	target.progress(`${name}: Linux ${target.kernel.release} in QEMU (${target.accel}, -cpu ${target.cpu}), ${execs.length} runs, initramfs ${(archive.bytes / 1048576).toFixed(1)} MiB`);
+	target.progress(
+		`${name}: Linux ${target.kernel.release} in QEMU (${target.accel}, -cpu ${target.cpu}), ${execs.length} runs, initramfs ${(archive.bytes / 1048576).toFixed(1)} MiB`,
+	);
 	const started = Date.now();
 	const argv = [
-		'-accel', target.accel,
-		'-cpu', target.cpu,
-		'-m', String(target.memoryMiB),
-		'-smp', String(target.smp),
-		'-nodefaults', '-no-reboot', '-display', 'none', '-monitor', 'none',
-		'-kernel', target.kernel.image,
-		'-initrd', initrd,
-		'-append', 'console=ttyS0 panic=-1 loglevel=5',
-		'-serial', `file:${consoleLog}`,
-		'-serial', 'stdio',
+		'-accel',
+		target.accel,
+		'-cpu',
+		target.cpu,
+		'-m',
+		String(target.memoryMiB),
+		'-smp',
+		String(target.smp),
+		'-nodefaults',
+		'-no-reboot',
+		'-display',
+		'none',
+		'-monitor',
+		'none',
+		'-kernel',
+		target.kernel.image,
+		'-initrd',
+		initrd,
+		'-append',
+		'console=ttyS0 panic=-1 loglevel=5',
+		'-serial',
+		`file:${consoleLog}`,
+		'-serial',
+		'stdio',
 	];
 	return new Promise((resolve, reject) => {
 		const qemu = spawn(target.qemu, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -133,7 +149,8 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 					break;
 				case 'module':
 					// ENODEV: the module of the other CPU vendor; EEXIST: built in or loaded already.
-					if (event.status === 'error' && event.error !== 'ENODEV' && event.error !== 'EEXIST') target.progress(`${name}: loading module ${event.name} failed with ${event.error}`);
+					if (event.status === 'error' && event.error !== 'ENODEV' && event.error !== 'EEXIST')
+						target.progress(`${name}: loading module ${event.name} failed with ${event.error}`);
 					break;
 				case 'no-kvm':
 					infra = `the kernel under test has no usable KVM: opening /dev/kvm in the guest failed with ${event.error} (console log: ${consoleLog})`;
@@ -189,7 +206,12 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 			const end: BootEnd = finished ?? (panic ? { kind: 'panic', line: panic } : { kind: 'exited', code, signal });
 			if (infra) return reject(new InfrastructureError(infra));
 			if (!sawStart && end.kind !== 'deadline') {
-				const why = end.kind === 'panic' ? `the kernel panicked: ${end.line}` : end.kind === 'silent' ? `no sign of our init after ${end.seconds} s` : qemuFailure(stderr, code);
+				const why =
+					end.kind === 'panic'
+						? `the kernel panicked: ${end.line}`
+						: end.kind === 'silent'
+							? `no sign of our init after ${end.seconds} s`
+							: qemuFailure(stderr, code);
 				return reject(new InfrastructureError(`booting ${target.kernel.image} failed: ${why} (console log: ${consoleLog})`));
 			}
 			resolve({ end, running, release, consoleLog, durationMs: Date.now() - started });

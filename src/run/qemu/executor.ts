@@ -54,7 +54,10 @@ export function qemuExecutor(target: QemuTarget): Executor {
 						},
 						onEnd: (id, event, kmsg) => {
 							if (!current || current.execution.id !== id) return;
-							const health = healthFindings({ troubleLines: [], tainted: taint(event.taintedBefore) }, { troubleLines: troubleOf(kmsg), tainted: taint(event.taintedAfter) });
+							const health = healthFindings(
+								{ troubleLines: [], tainted: taint(event.taintedBefore) },
+								{ troubleLines: troubleOf(kmsg), tainted: taint(event.taintedAfter) },
+							);
 							outcomes.set(id, finished(current, stopOfEnd(event.result), health));
 							current = null;
 						},

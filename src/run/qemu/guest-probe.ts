@@ -22,7 +22,8 @@ export async function probeInGuest(target: QemuTarget, reportPath: string, deadl
 		},
 		deadline,
 	);
-	if (record.end.kind !== 'done') throw new InfrastructureError(`the probe in the guest did not finish: the boot ended with ${record.end.kind} (console log: ${record.consoleLog})`);
+	if (record.end.kind !== 'done')
+		throw new InfrastructureError(`the probe in the guest did not finish: the boot ended with ${record.end.kind} (console log: ${record.consoleLog})`);
 	if (exit) throw new InfrastructureError(`the probe in the guest ${exit} (console log: ${record.consoleLog})`);
 	return keepProbeReport(lines.join('\n'), reportPath);
 }

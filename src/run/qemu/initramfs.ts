@@ -59,7 +59,11 @@ export function writeInitramfs(path: string, entries: readonly InitramfsEntry[],
 	const chunks: Buffer[] = [];
 	members.forEach((m, i) => {
 		const data = m.data === null ? Buffer.alloc(0) : Buffer.isBuffer(m.data) ? m.data : readSource(m.data.file);
-		chunks.push(header(m.path, { ino: i + 1, mode: m.mode, nlink: (m.mode & S_IFMT) === S_IFDIR ? 2 : 1, size: data.length, rdev: m.rdev }), data, Buffer.alloc(padded(data.length) - data.length));
+		chunks.push(
+			header(m.path, { ino: i + 1, mode: m.mode, nlink: (m.mode & S_IFMT) === S_IFDIR ? 2 : 1, size: data.length, rdev: m.rdev }),
+			data,
+			Buffer.alloc(padded(data.length) - data.length),
+		);
 	});
 	chunks.push(header(TRAILER, { ino: 0, mode: 0, nlink: 1, size: 0, rdev: [0, 0] }));
 	const gz = gzipSync(Buffer.concat(chunks));
@@ -192,7 +196,8 @@ export function planText(plan: GuestPlan): string {
 		if (!value || /[\s\0]/.test(value)) throw new UsageError(`guest plan: ${what} ${JSON.stringify(value)} must be non-empty and contain no whitespace`);
 		return value;
 	};
-	if (!Number.isInteger(plan.caseTimeoutSeconds) || plan.caseTimeoutSeconds < 1) throw new UsageError(`guest plan: case timeout ${plan.caseTimeoutSeconds} must be a whole number of seconds, at least 1`);
+	if (!Number.isInteger(plan.caseTimeoutSeconds) || plan.caseTimeoutSeconds < 1)
+		throw new UsageError(`guest plan: case timeout ${plan.caseTimeoutSeconds} must be a whole number of seconds, at least 1`);
 	const lines = ['# fpu-kvm-testgen guest plan', `data ${word('data device', plan.data)}`, `case-timeout ${plan.caseTimeoutSeconds}`];
 	for (const module of plan.modules) lines.push(`module ${word('module', module)}`);
 	if (plan.requireKvm) lines.push('require-kvm');
@@ -202,7 +207,8 @@ export function planText(plan: GuestPlan): string {
 	return lines.join('\n') + '\n';
 }
 
-export type GuestEndResult = { readonly how: 'exit'; readonly code: number } | { readonly how: 'signal'; readonly signal: string } | { readonly how: 'timeout' };
+export type GuestEndResult =
+	{ readonly how: 'exit'; readonly code: number } | { readonly how: 'signal'; readonly signal: string } | { readonly how: 'timeout' };
 
 /** One protocol line of the guest init; everything else on the data channel is test output. */
 export type GuestEvent =
@@ -231,7 +237,8 @@ export function parseGuestLine(line: string): GuestEvent | null {
 	if ((m = rest.match(/^no-kvm (\S+)$/))) return { kind: 'no-kvm', error: m[1]! };
 	if ((m = rest.match(/^begin (\S+)$/))) return { kind: 'begin', id: m[1]! };
 	if ((m = rest.match(/^end (\S+) (?:exit=(\d+)|signal=(\S+)|(timeout)) tainted=(\d+|-),(\d+|-)$/))) {
-		const result: GuestEndResult = m[2] !== undefined ? { how: 'exit', code: Number(m[2]) } : m[3] !== undefined ? { how: 'signal', signal: m[3] } : { how: 'timeout' };
+		const result: GuestEndResult =
+			m[2] !== undefined ? { how: 'exit', code: Number(m[2]) } : m[3] !== undefined ? { how: 'signal', signal: m[3] } : { how: 'timeout' };
 		const taint = (t: string) => (t === '-' ? null : Number(t));
 		return { kind: 'end', id: m[1]!, result, taintedBefore: taint(m[5]!), taintedAfter: taint(m[6]!) };
 	}

@@ -136,7 +136,11 @@ describe('guest init in host test mode', () => {
 		const r = runInit('data', 'data data.log\nexec pass bin/fixture ktap\n');
 		expect(r.code).toBe(0);
 		expect(r.lines).toEqual(['']);
-		expect(readFileSync(join(dir, 'data.log'), 'utf8').split('\n').filter((l) => parseGuestLine(l)?.kind !== 'kmsg')).toEqual(framed('pass', ['1..2', 'ok 1 a', 'ok 2 b'], 'exit=0'));
+		expect(
+			readFileSync(join(dir, 'data.log'), 'utf8')
+				.split('\n')
+				.filter((l) => parseGuestLine(l)?.kind !== 'kmsg'),
+		).toEqual(framed('pass', ['1..2', 'ok 1 a', 'ok 2 b'], 'exit=0'));
 	});
 
 	test('require-kvm: the binaries run only where /dev/kvm opens', () => {

@@ -118,12 +118,22 @@ describe('planText', () => {
 
 	test('whitespace, empty words and a bad timeout are refused', () => {
 		const exec = plan.execs[0]!;
-		expect(() => planText({ ...plan, execs: [{ ...exec, id: 'a b' }] })).toThrow(new UsageError('guest plan: id "a b" must be non-empty and contain no whitespace'));
-		expect(() => planText({ ...plan, execs: [{ ...exec, path: 'bin/x\n' }] })).toThrow(new UsageError('guest plan: path "bin/x\\n" must be non-empty and contain no whitespace'));
-		expect(() => planText({ ...plan, execs: [{ ...exec, args: [''] }] })).toThrow(new UsageError('guest plan: argument "" must be non-empty and contain no whitespace'));
-		expect(() => planText({ ...plan, modules: ['a\tb.ko'] })).toThrow(new UsageError('guest plan: module "a\\tb.ko" must be non-empty and contain no whitespace'));
+		expect(() => planText({ ...plan, execs: [{ ...exec, id: 'a b' }] })).toThrow(
+			new UsageError('guest plan: id "a b" must be non-empty and contain no whitespace'),
+		);
+		expect(() => planText({ ...plan, execs: [{ ...exec, path: 'bin/x\n' }] })).toThrow(
+			new UsageError('guest plan: path "bin/x\\n" must be non-empty and contain no whitespace'),
+		);
+		expect(() => planText({ ...plan, execs: [{ ...exec, args: [''] }] })).toThrow(
+			new UsageError('guest plan: argument "" must be non-empty and contain no whitespace'),
+		);
+		expect(() => planText({ ...plan, modules: ['a\tb.ko'] })).toThrow(
+			new UsageError('guest plan: module "a\\tb.ko" must be non-empty and contain no whitespace'),
+		);
 		expect(() => planText({ ...plan, data: '' })).toThrow(new UsageError('guest plan: data device "" must be non-empty and contain no whitespace'));
-		expect(() => planText({ ...plan, caseTimeoutSeconds: 0.5 })).toThrow(new UsageError('guest plan: case timeout 0.5 must be a whole number of seconds, at least 1'));
+		expect(() => planText({ ...plan, caseTimeoutSeconds: 0.5 })).toThrow(
+			new UsageError('guest plan: case timeout 0.5 must be a whole number of seconds, at least 1'),
+		);
 	});
 });
 
@@ -138,7 +148,10 @@ describe('parseGuestLine', () => {
 			['fkt-init: no-kvm ENOENT', { kind: 'no-kvm', error: 'ENOENT' }],
 			['fkt-init: begin core.case-1', { kind: 'begin', id: 'core.case-1' }],
 			['fkt-init: end core exit=0 tainted=0,512', { kind: 'end', id: 'core', result: { how: 'exit', code: 0 }, taintedBefore: 0, taintedAfter: 512 }],
-			['fkt-init: end core signal=SIGSEGV tainted=0,0', { kind: 'end', id: 'core', result: { how: 'signal', signal: 'SIGSEGV' }, taintedBefore: 0, taintedAfter: 0 }],
+			[
+				'fkt-init: end core signal=SIGSEGV tainted=0,0',
+				{ kind: 'end', id: 'core', result: { how: 'signal', signal: 'SIGSEGV' }, taintedBefore: 0, taintedAfter: 0 },
+			],
 			['fkt-init: end core timeout tainted=-,-', { kind: 'end', id: 'core', result: { how: 'timeout' }, taintedBefore: null, taintedAfter: null }],
 			['fkt-init: kmsg WARNING: CPU: 0 PID: 1 at arch/x86/kvm/x86.c:1 x', { kind: 'kmsg', text: 'WARNING: CPU: 0 PID: 1 at arch/x86/kvm/x86.c:1 x' }],
 			['fkt-init: cannot exec bin/x: ENOENT', { kind: 'cannot-exec', path: 'bin/x', error: 'ENOENT' }],

@@ -12,7 +12,9 @@ test('a suite that was not built statically is named with the command that build
 	expect(runCli(['generate', '--platform', 'tcg-max', '--kernel', 'v6.12', '--out', out]).code).toBe(0);
 	const r = runCli(['run', '--out', out, '--kernel-image', image(), '--accel', 'tcg', '--cache', join(dir, 'cache')]);
 	expect(r.code).toBe(2);
-	expect(r.out.trim().split('\n').pop()).toBe(`fpu-kvm-testgen: error: the suite in ${out} is not built statically: run 'fpu-kvm-testgen build --static --tree DIR --out ${out}'`);
+	expect(r.out.trim().split('\n').pop()).toBe(
+		`fpu-kvm-testgen: error: the suite in ${out} is not built statically: run 'fpu-kvm-testgen build --static --tree DIR --out ${out}'`,
+	);
 });
 
 test.each([
