@@ -36,7 +36,7 @@ import type { QemuTarget } from '../run/qemu/boot.js';
 import { probeInGuest } from '../run/qemu/guest-probe.js';
 import { prepareQemuTarget } from '../run/qemu/target.js';
 import { addKernelCommand } from './kernel-command.js';
-import { loadKnownIssues, parseShard, runCommand } from '../run/run-command.js';
+import { loadKnownIssues, parseShard, runOutputFolder } from '../run/run-command.js';
 import { readBaseline } from '../report/json.js';
 import { writeReports } from '../report/write.js';
 import { compareWithBaseline } from '../compare/baseline.js';
@@ -288,7 +288,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
 		process.once('SIGINT', onSignal);
 		process.once('SIGTERM', onSignal);
-		const report = await runCommand({
+		const report = await runOutputFolder({
 			...(qemu ? { qemu } : {}),
 			outDir: o.out,
 			...(dialect ? { dialect } : {}),

@@ -103,7 +103,7 @@ function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: bo
 	return join(outDir, 'bin', buildName(dialect, isStatic));
 }
 
-export async function runCommand(options: RunOptions): Promise<RunReport> {
+export async function runOutputFolder(options: RunOptions): Promise<RunReport> {
 	const outDir = resolve(options.outDir);
 	const expected = readExpected(outDir);
 	const issues = loadKnownIssues(options.knownIssues);

@@ -1,4 +1,4 @@
-// kernel-contract.md §2.11 (#NM with XFD armed, XFD_ERR life cycle; B and C, VMX only) and §2.12
+// docs/contract.md §2.11 (#NM with XFD armed, XFD_ERR life cycle; B and C, VMX only) and §2.12
 // (save/restore). A is not tested here: it has no #NM interception and no XFD MSRs, and its KVM
 // side is unspecified beyond the invariant "host XFD_ERR is 0 whenever IRQs are enabled", which is
 // not a guest- or ioctl-visible value.
@@ -7,9 +7,9 @@
 import { describe, expect } from 'vitest';
 import type { Op } from '../../src/model/index.js';
 import {
-	B,
-	BC,
-	C,
+	V5_17,
+	WITH_KVM_AMX,
+	V6_12,
 	MAINLINE,
 	createVcpu,
 	cr0TsNm,
@@ -34,7 +34,7 @@ import {
 const amxGuest: readonly Op[] = [reqGuest(18), createVcpu, setCpuid('supported-plus-xtile'), osxsave, xsetbv('0x60001')];
 
 describe('§2.11 #NM with XFD armed and the XFD_ERR life cycle', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.11 TILELOADD with XFD[18]=1 raises #NM and XFD_ERR[18] [${rev}]`, () => {
 			const o = run(rev, [...amxGuest, wrmsr('XFD', '0x40000'), tileLoad, rdmsr('XFD_ERR'), getMsr('XFD_ERR')]);
 			expect(o.slice(5)).toEqual([{ vector: 'none' }, { vector: 'NM' }, { vector: 'none', value: '0x40000' }, { nmsrs: '1', value: '0x40000' }]);
@@ -66,7 +66,7 @@ describe('§2.11 #NM with XFD armed and the XFD_ERR life cycle', () => {
 	}
 	// CR0.TS #NM leaves IA32_XFD_ERR unchanged (SDM, §3.3). C re-reads XFD_ERR when XFD != 0, but the
 	// MSR holds the guest's value, so the guest sees no change (§4 #13); mainline stops re-reading.
-	for (const rev of [B, C, MAINLINE] as const) {
+	for (const rev of [V5_17, V6_12, MAINLINE] as const) {
 		row(`§2.11 CR0.TS #NM does not change guest XFD_ERR [${rev}]`, () => {
 			const o = run(rev, [...amxGuest, wrmsr('XFD', '0x40000'), tileLoad, cr0TsNm, rdmsr('XFD_ERR'), getMsr('XFD_ERR')]);
 			expect(o.slice(6)).toEqual([{ vector: 'NM' }, { vector: 'NM' }, { vector: 'none', value: '0x40000' }, { nmsrs: '1', value: '0x40000' }]);
@@ -85,10 +85,10 @@ describe('§2.12 save/restore', () => {
 	// area with XSTATE_BV[18]=0: zeros in C, unspecified before 471f0aa7fa64 (B, §4 #11 UNCONFIRMED).
 	// PKRU (0x200) may be in use after any KVM_RUN on a PKU host: C's mask lets it through.
 	const armed = {
-		[B]: { ret: '0', size: '11008', xstate_bv: '0x20000', tiledata: '*' },
-		[C]: { ret: '0', size: '11008', xstate_bv: 'bits:must=0x20000,may=0x203', tiledata: 'zero' },
+		[V5_17]: { ret: '0', size: '11008', xstate_bv: '0x20000', tiledata: '*' },
+		[V6_12]: { ret: '0', size: '11008', xstate_bv: 'bits:must=0x20000,may=0x203', tiledata: 'zero' },
 	};
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.12 KVM_GET_XSAVE2 reports XSTATE_BV[18]=0 while XFD[18]=1 [${rev}]`, () => {
 			const o = run(rev, [...amxGuest, tileLoad, wrmsr('XFD', '0x40000'), getXsave2()]);
 			expect(o.slice(5)).toEqual([{ vector: 'none' }, { vector: 'none' }, armed[rev]]);
@@ -96,7 +96,7 @@ describe('§2.12 save/restore', () => {
 	}
 	// Consumer order: KVM_SET_CPUID2 (with AMX) must precede KVM_SET_XSAVE(bit 18), KVM_SET_XCRS(XTILE)
 	// and KVM_SET_MSRS(XFD != 0); each fails before it.
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.12 restore before KVM_SET_CPUID2 fails [${rev}]`, () => {
 			const o = run(rev, [reqGuest(18), createVcpu, setXsave('0x40000'), setXcrs('0x60001'), setMsr('XFD', '0x40000')]);
 			expect(o.slice(2)).toEqual([{ ret: '-EINVAL' }, { ret: '-EINVAL' }, { nmsrs: '0' }]);
@@ -116,10 +116,10 @@ describe('§2.12 save/restore', () => {
 	}
 	// C only: restoring MSRS(XFD=0x40000) before XSAVE silently drops tile data. B keeps it (no XFD handling).
 	const xfdFirst = {
-		[B]: { ret: '0', size: '11008', xstate_bv: '0x60000' },
-		[C]: { ret: '0', size: '11008', xstate_bv: '0x20000', tiledata: 'zero' },
+		[V5_17]: { ret: '0', size: '11008', xstate_bv: '0x60000' },
+		[V6_12]: { ret: '0', size: '11008', xstate_bv: '0x20000', tiledata: 'zero' },
 	};
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.12 restoring XFD=0x40000 before XSAVE [${rev}]`, () => {
 			const o = run(rev, [
 				reqGuest(18),
@@ -134,12 +134,12 @@ describe('§2.12 save/restore', () => {
 		});
 	}
 	// Round trip into a fresh vCPU of the same (permitted) process: CPUID, MSRS, XCRS, XSAVE.
-	const leafd = { [B]: '0x60000', [C]: '0x602e7' };
+	const leafd = { [V5_17]: '0x60000', [V6_12]: '0x602e7' };
 	const restored = {
-		[B]: { ret: '0', size: '11008', xstate_bv: '0x60000' },
-		[C]: { ret: '0', size: '11008', xstate_bv: 'bits:must=0x60000,may=0x203' },
+		[V5_17]: { ret: '0', size: '11008', xstate_bv: '0x60000' },
+		[V6_12]: { ret: '0', size: '11008', xstate_bv: 'bits:must=0x60000,may=0x203' },
 	};
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.12 save and restore round trip keeps tile data [${rev}]`, () => {
 			const o = run(rev, [
 				...amxGuest,

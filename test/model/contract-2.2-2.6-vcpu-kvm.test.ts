@@ -1,13 +1,13 @@
-// kernel-contract.md §2.2 (vCPU creation), §2.3 (KVM_CAP_XSAVE2), §2.4 (KVM_X86_XCOMP_GUEST_SUPP),
+// docs/contract.md §2.2 (vCPU creation), §2.3 (KVM_CAP_XSAVE2), §2.4 (KVM_X86_XCOMP_GUEST_SUPP),
 // §2.5 (KVM_GET_SUPPORTED_CPUID), §2.6 (KVM_SET_CPUID2), plus the §1.2 fork-inheritance rule.
 // Bullets that state a concrete observable; expected values derived from the spec text.
 import { describe, expect } from 'vitest';
 import {
-	A,
-	ABC,
-	B,
-	BC,
-	C,
+	FPU_KVM_V1,
+	UP_TO_V6_12,
+	V5_17,
+	WITH_KVM_AMX,
+	V6_12,
 	capXsave2,
 	createVcpu,
 	deviceAttr,
@@ -32,7 +32,7 @@ import {
 } from './contract-harness.js';
 
 describe('§2.2 vCPU creation', () => {
-	for (const rev of ABC) {
+	for (const rev of UP_TO_V6_12) {
 		row(`§2.2 KVM_CREATE_VCPU locks the guest permission [${rev}]`, () => {
 			expect(last(rev, [createVcpu, reqGuest(18)])).toEqual({ ret: '-EBUSY' });
 		});
@@ -43,7 +43,7 @@ describe('§2.2 vCPU creation', () => {
 			expect(last(rev, [createVcpu, getXcrs()])).toEqual({ ret: '0', nr_xcrs: '1', xcr0: '0x1' });
 		});
 	}
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.2 initial guest XFD and XFD_ERR are 0 [${rev}]`, () => {
 			expect(run(rev, [createVcpu, getMsr('XFD'), getMsr('XFD_ERR')]).slice(1)).toEqual([
 				{ nmsrs: '1', value: '0x0' },
@@ -55,8 +55,8 @@ describe('§2.2 vCPU creation', () => {
 
 describe('§1.2 fork inheritance', () => {
 	// fork() copies perm and guest_perm including LOCKED when dynamic features are enabled (SPR).
-	const perm = { [A]: '0x40000', [B]: '0x40000', [C]: '0x602e7' };
-	for (const rev of ABC) {
+	const perm = { [FPU_KVM_V1]: '0x40000', [V5_17]: '0x40000', [V6_12]: '0x602e7' };
+	for (const rev of UP_TO_V6_12) {
 		row(`§1.2 fork child inherits the guest permission [${rev}]`, () => {
 			expect(run(rev, [reqGuest(18), fork, getGuestPerm()]).slice(1)).toEqual([{ ret: '0' }, { ret: '0', value: perm[rev] }]);
 		});
@@ -68,11 +68,11 @@ describe('§1.2 fork inheritance', () => {
 
 describe('§2.3 KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2)', () => {
 	for (const on of ['spr', 'zen1-avx', 'tcg-max'] as const) {
-		row(`§2.3 KVM_CAP_XSAVE2 is an unknown cap (0) on ${on} [${A}]`, () => {
-			expect(last(A, [capXsave2], on)).toEqual({ value: '0' });
+		row(`§2.3 KVM_CAP_XSAVE2 is an unknown cap (0) on ${on} [${FPU_KVM_V1}]`, () => {
+			expect(last(FPU_KVM_V1, [capXsave2], on)).toEqual({ value: '0' });
 		});
 	}
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.3 KVM_CAP_XSAVE2 before a request is 4096 [${rev}]`, () => {
 			expect(last(rev, [capXsave2])).toEqual({ value: '4096' });
 		});
@@ -95,7 +95,7 @@ describe('§2.3 KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2)', () => {
 describe('§2.4 KVM_GET_DEVICE_ATTR(0, KVM_X86_XCOMP_GUEST_SUPP)', () => {
 	// Unfiltered supported_xcr0: SPR 0x602e7, Zen 1 0x7, TCG max 0x207 (KVM on SVM drops MPX).
 	const supp: Record<PlatformId, string> = { spr: '0x602e7', 'zen1-avx': '0x7', 'tcg-max': '0x207' };
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		for (const on of ['spr', 'zen1-avx', 'tcg-max'] as const) {
 			row(`§2.4 XCOMP_GUEST_SUPP on ${on} [${rev}]`, () => {
 				expect(last(rev, [deviceAttr(0, 0)], on)).toEqual({ ret: '0', value: supp[on] });
@@ -125,7 +125,7 @@ describe('§2.5 KVM_GET_SUPPORTED_CPUID leaf 0xD', () => {
 	// SPR is in contract-0-glance (§0 rows). Hosts without AMX: nothing to filter, no XFD cap.
 	const zen1 = { ret: '0', 'd0.eax': '0x7', 'd0.edx': '0x0', 'd0.ebx': '832', 'd0.ecx': '832', 'd1.eax.xfd': '0', subleaves: '2' };
 	const tcg = { ret: '0', 'd0.eax': '0x207', 'd0.edx': '0x0', 'd0.ebx': '2696', 'd0.ecx': '2696', 'd1.eax.xfd': '0', subleaves: '2,9' };
-	for (const rev of ABC) {
+	for (const rev of UP_TO_V6_12) {
 		row(`§2.5 GET_SUPPORTED_CPUID 0xD on zen1-avx [${rev}]`, () => {
 			expect(last(rev, [supportedCpuid], 'zen1-avx')).toEqual(zen1);
 		});
@@ -134,7 +134,7 @@ describe('§2.5 KVM_GET_SUPPORTED_CPUID leaf 0xD', () => {
 		});
 	}
 	// Permission is sampled at each call; only the guest permission filters (SPR values as in §0).
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.5 permission is sampled at each call [${rev}]`, () => {
 			const o = run(rev, [supportedCpuid, reqGuest(18), supportedCpuid]);
 			expect([o[0], o[2]]).toEqual([SPR_LEAF_D_WITHOUT_PERM[rev], SPR_LEAF_D_AFTER_PERM[rev]]);
@@ -146,7 +146,7 @@ describe('§2.5 KVM_GET_SUPPORTED_CPUID leaf 0xD', () => {
 });
 
 describe('§2.6 KVM_SET_CPUID2', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		// CPUID with bit 18 on a host without AMX: permission can never be granted → -EPERM.
 		row(`§2.6 bit 18 in CPUID on zen1-avx is -EPERM [${rev}]`, () => {
 			expect(run(rev, [createVcpu, setCpuid('supported-plus-xtile')], 'zen1-avx')[1]).toEqual({ ret: '-EPERM', 'leafd.xcr0': '0x60007' });
@@ -163,9 +163,9 @@ describe('§2.6 KVM_SET_CPUID2', () => {
 		});
 	}
 	// With permission: XTILEDATA without XTILECFG and AMX without the XFD bit are accepted.
-	const dataOnly = { [B]: '0x40000', [C]: '0x402e7' };
-	const amx = { [B]: '0x40000', [C]: '0x602e7' };
-	for (const rev of BC) {
+	const dataOnly = { [V5_17]: '0x40000', [V6_12]: '0x402e7' };
+	const amx = { [V5_17]: '0x40000', [V6_12]: '0x602e7' };
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.6 XTILEDATA-without-XTILECFG CPUID is accepted [${rev}]`, () => {
 			expect(run(rev, [reqGuest(18), createVcpu, setCpuid('xtiledata-only')])[2]).toEqual({ ret: '0', 'leafd.xcr0': dataOnly[rev] });
 		});
@@ -182,9 +182,9 @@ describe('§2.6 KVM_SET_CPUID2', () => {
 	}
 	// Removing AMX by a second pre-run SET_CPUID2 does not shrink: uabi_size stays 11008.
 	// In B the post-request supported CPUID is 0x40000, so "no-xtile" is an empty bitmap.
-	const noXtile = { [B]: '0x0', [C]: '0x2e7' };
-	const tiledata = { [B]: '*', [C]: 'zero' };
-	for (const rev of BC) {
+	const noXtile = { [V5_17]: '0x0', [V6_12]: '0x2e7' };
+	const tiledata = { [V5_17]: '*', [V6_12]: 'zero' };
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.6 removing AMX does not shrink the buffer [${rev}]`, () => {
 			const o = run(rev, [reqGuest(18), createVcpu, setCpuid('supported'), setCpuid('no-xtile'), getXsave(), getXsave2()]);
 			expect(o.slice(3)).toEqual([
@@ -200,8 +200,8 @@ describe('§2.6 KVM_SET_CPUID2', () => {
 		});
 	}
 	// Step 3: after KVM_RUN only bit-identical entries (flags included) are accepted.
-	const leafd = { [B]: '0x202e7', [C]: '0x2e7' };
-	for (const rev of BC) {
+	const leafd = { [V5_17]: '0x202e7', [V6_12]: '0x2e7' };
+	for (const rev of WITH_KVM_AMX) {
 		row(`§2.6 after KVM_RUN identical CPUID is accepted [${rev}]`, () => {
 			const o = run(rev, [createVcpu, setCpuid('supported'), osxsave, setCpuid('same-as-current')]);
 			expect(o[3]).toEqual({ ret: '0', 'leafd.xcr0': leafd[rev] });

@@ -1,11 +1,11 @@
-// kernel-contract.md §2.9, the IA32_XFD / IA32_XFD_ERR table: one test per row (per stated check)
+// docs/contract.md §2.9, the IA32_XFD / IA32_XFD_ERR table: one test per row (per stated check)
 // for B and C on Sapphire Rapids (VMX). A's KVM has no XFD MSRs (§2.9 A, §5 item 2): only the
 // host-initiated accesses are tested for A (KVM_GET/SET_MSRS process 0 MSRs); how A's guest would
 // see them is UNCONFIRMED in the spec, so no guest rows for A.
 // Setup used below: "xtile" = REQ_XCOMP_GUEST_PERM(18) + KVM_SET_CPUID2 with XTILE and the XFD bit,
 // so GSX & DYN = 0x40000 in both B (GSX 0x60000) and C (GSX 0x602e7).
 import { describe, expect } from 'vitest';
-import { A, BC, createVcpu, getMsr, last, rdmsr, reqGuest, row, run, setCpuid, setMsr, wrmsr } from './contract-harness.js';
+import { FPU_KVM_V1, WITH_KVM_AMX, createVcpu, getMsr, last, rdmsr, reqGuest, row, run, setCpuid, setMsr, wrmsr } from './contract-harness.js';
 import type { Op } from '../../src/model/index.js';
 
 const xtile: readonly Op[] = [reqGuest(18), createVcpu, setCpuid('supported-plus-xtile')];
@@ -13,17 +13,17 @@ const xtileNoXfdBit: readonly Op[] = [reqGuest(18), createVcpu, setCpuid('no-xfd
 
 describe('§2.9 IA32_XFD / IA32_XFD_ERR in A', () => {
 	for (const msr of ['XFD', 'XFD_ERR'] as const) {
-		row(`§2.9 host GET ${msr}: KVM does not know the MSR [${A}]`, () => {
-			expect(last(A, [createVcpu, setCpuid('supported'), getMsr(msr)])).toEqual({ nmsrs: '0' });
+		row(`§2.9 host GET ${msr}: KVM does not know the MSR [${FPU_KVM_V1}]`, () => {
+			expect(last(FPU_KVM_V1, [createVcpu, setCpuid('supported'), getMsr(msr)])).toEqual({ nmsrs: '0' });
 		});
-		row(`§2.9 host SET ${msr}: KVM does not know the MSR [${A}]`, () => {
-			expect(last(A, [createVcpu, setCpuid('supported'), setMsr(msr, '0x0')])).toEqual({ nmsrs: '0' });
+		row(`§2.9 host SET ${msr}: KVM does not know the MSR [${FPU_KVM_V1}]`, () => {
+			expect(last(FPU_KVM_V1, [createVcpu, setCpuid('supported'), setMsr(msr, '0x0')])).toEqual({ nmsrs: '0' });
 		});
 	}
 });
 
 describe('§2.9 host-initiated access', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		for (const msr of ['XFD', 'XFD_ERR'] as const) {
 			// Always succeeds, no CPUID check.
 			row(`§2.9 host GET ${msr} before KVM_SET_CPUID2 [${rev}]`, () => {
@@ -53,7 +53,7 @@ describe('§2.9 host-initiated access', () => {
 });
 
 describe('§2.9 guest access while intercepted', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		// Guest CPUID lacks XFD → #GP, for both MSRs and both directions; CPUID check precedes the value check.
 		for (const msr of ['XFD', 'XFD_ERR'] as const) {
 			row(`§2.9 guest RDMSR ${msr} without CPUID XFD is #GP [${rev}]`, () => {
@@ -90,7 +90,7 @@ describe('§2.9 guest access while intercepted', () => {
 });
 
 describe('§2.9 guest XFD after the first non-zero write (passthrough)', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		// Hardware validates: #GP for bits the host CPU cannot disable (only XTILEDATA is XFD-capable).
 		row(`§2.9 passthrough WRMSR XFD=0x20000 is #GP from hardware [${rev}]`, () => {
 			const o = run(rev, [...xtile, wrmsr('XFD', '0x40000'), wrmsr('XFD', '0x20000'), getMsr('XFD')]);
@@ -134,7 +134,7 @@ describe('§2.9 guest XFD after the first non-zero write (passthrough)', () => {
 });
 
 describe('§2.9 guest RDMSR/WRMSR XFD_ERR', () => {
-	for (const rev of BC) {
+	for (const rev of WITH_KVM_AMX) {
 		// RDMSR passthrough with XFD in host and guest: the hardware value is xfd_err restored at entry.
 		row(`§2.9 guest RDMSR XFD_ERR sees the host-set value [${rev}]`, () => {
 			expect(run(rev, [...xtile, setMsr('XFD_ERR', '0x40000'), rdmsr('XFD_ERR')]).slice(3)).toEqual([{ nmsrs: '1' }, { vector: 'none', value: '0x40000' }]);

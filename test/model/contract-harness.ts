@@ -1,4 +1,4 @@
-// Shared pieces of the contract-table tests (kernel-contract.md §0, §2): platform loading and op
+// Shared pieces of the contract-table tests (docs/contract.md §0, §2): platform loading and op
 // builders. Every expected value in the contract-*.test.ts files is derived from the spec text, not
 // from the model.
 import { readFileSync } from 'node:fs';
@@ -21,12 +21,12 @@ import {
 export type PlatformId = 'spr' | 'zen1-avx' | 'tcg-max';
 
 /** Revision A (tglx x86/fpu-kvm, KVM unchanged), B (v5.17), C (6.12.117), C + CR0.TS fix. */
-export const A = 'fpu-kvm-v1' as const;
-export const B = 'v5.17' as const;
-export const C = 'v6.12' as const;
+export const FPU_KVM_V1 = 'fpu-kvm-v1' as const;
+export const V5_17 = 'v5.17' as const;
+export const V6_12 = 'v6.12' as const;
 export const MAINLINE = 'mainline' as const;
-export const ABC = [A, B, C] as const;
-export const BC = [B, C] as const;
+export const UP_TO_V6_12 = [FPU_KVM_V1, V5_17, V6_12] as const;
+export const WITH_KVM_AMX = [V5_17, V6_12] as const;
 
 const platforms = new Map<PlatformId, Platform>();
 
@@ -122,14 +122,14 @@ export const LEAF_D_NO_AMX = {
 };
 
 export const SPR_LEAF_D_WITHOUT_PERM = {
-	[A]: LEAF_D_NO_AMX,
-	[B]: { ret: '0', 'd0.eax': '0x202e7', 'd0.edx': '0x0', 'd0.ebx': '2816', 'd0.ecx': '2816', 'd1.eax.xfd': '1', subleaves: '2,5,6,7,9,17' },
-	[C]: { ...LEAF_D_NO_AMX, 'd1.eax.xfd': '1' },
+	[FPU_KVM_V1]: LEAF_D_NO_AMX,
+	[V5_17]: { ret: '0', 'd0.eax': '0x202e7', 'd0.edx': '0x0', 'd0.ebx': '2816', 'd0.ecx': '2816', 'd1.eax.xfd': '1', subleaves: '2,5,6,7,9,17' },
+	[V6_12]: { ...LEAF_D_NO_AMX, 'd1.eax.xfd': '1' },
 };
 
 export const SPR_LEAF_D_AFTER_PERM = {
-	[A]: LEAF_D_NO_AMX,
-	[B]: {
+	[FPU_KVM_V1]: LEAF_D_NO_AMX,
+	[V5_17]: {
 		ret: '0',
 		'd0.eax': '0x40000',
 		'd0.edx': '0x0',
@@ -139,7 +139,7 @@ export const SPR_LEAF_D_AFTER_PERM = {
 		subleaves: '18',
 		'd18.ecx.xfd': '1',
 	},
-	[C]: {
+	[V6_12]: {
 		ret: '0',
 		'd0.eax': '0x602e7',
 		'd0.edx': '0x0',
