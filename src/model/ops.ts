@@ -69,3 +69,39 @@ export function markLibraryVcpus(steps: readonly Op[]): Op[] {
 	});
 	return steps.map((s, i) => (s.op === 'vm.create_vcpu' && library.has(i) ? { op: 'vm.create_vcpu', library: true } : s));
 }
+
+/**
+ * Every operation once, with the name of its C enum constant in the emitted selftests. The type makes
+ * a missing or unknown operation a compile error; the C enum and name table are rendered from it.
+ */
+export const OPERATIONS = {
+	'arch_prctl.get': { cEnum: 'FKT_ARCH_PRCTL_GET' },
+	'arch_prctl.req': { cEnum: 'FKT_ARCH_PRCTL_REQ' },
+	'arch_prctl.unknown': { cEnum: 'FKT_ARCH_PRCTL_UNKNOWN' },
+	fork: { cEnum: 'FKT_FORK' },
+	'kvm.check_extension': { cEnum: 'FKT_CHECK_EXTENSION' },
+	'kvm.get_device_attr': { cEnum: 'FKT_GET_DEVICE_ATTR' },
+	'kvm.get_supported_cpuid': { cEnum: 'FKT_GET_SUPPORTED_CPUID' },
+	'vm.create_vcpu': { cEnum: 'FKT_CREATE_VCPU' },
+	'vcpu.set_cpuid2': { cEnum: 'FKT_SET_CPUID2' },
+	'vcpu.get_xcrs': { cEnum: 'FKT_GET_XCRS' },
+	'vcpu.set_xcrs': { cEnum: 'FKT_SET_XCRS' },
+	'vcpu.get_xsave': { cEnum: 'FKT_GET_XSAVE' },
+	'vcpu.get_xsave2': { cEnum: 'FKT_GET_XSAVE2' },
+	'vcpu.set_xsave': { cEnum: 'FKT_SET_XSAVE' },
+	'vcpu.get_msr': { cEnum: 'FKT_GET_MSR' },
+	'vcpu.set_msr': { cEnum: 'FKT_SET_MSR' },
+	'host.cpu_hotplug': { cEnum: 'FKT_CPU_HOTPLUG' },
+	'guest.set_cr4_osxsave': { cEnum: 'FKT_GUEST_SET_CR4_OSXSAVE' },
+	'guest.xsetbv': { cEnum: 'FKT_GUEST_XSETBV' },
+	'guest.rdmsr': { cEnum: 'FKT_GUEST_RDMSR' },
+	'guest.wrmsr': { cEnum: 'FKT_GUEST_WRMSR' },
+	'guest.tile_load': { cEnum: 'FKT_GUEST_TILE_LOAD' },
+	'guest.cr0_ts_nm': { cEnum: 'FKT_GUEST_CR0_TS_NM' },
+} as const satisfies Record<Op['op'], { readonly cEnum: string }>;
+
+export type OpName = keyof typeof OPERATIONS;
+
+export function isOpName(name: string): name is OpName {
+	return Object.hasOwn(OPERATIONS, name);
+}

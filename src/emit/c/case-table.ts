@@ -1,35 +1,10 @@
 // Turns expected cases into the C case tables of the emitted selftests: one designated initializer
 // per step, wrapped to the kernel's 100-column limit.
+import { OPERATIONS, isOpName } from '../../model/index.js';
 import type { ExpectedCase, ExpectedStep } from '../expected-schema.js';
 
 const MAX_COLUMNS = 100;
 const TAB = 8;
-
-const OP_ENUMS: Record<string, string> = {
-	'arch_prctl.get': 'FKT_ARCH_PRCTL_GET',
-	'arch_prctl.req': 'FKT_ARCH_PRCTL_REQ',
-	'arch_prctl.unknown': 'FKT_ARCH_PRCTL_UNKNOWN',
-	fork: 'FKT_FORK',
-	'kvm.check_extension': 'FKT_CHECK_EXTENSION',
-	'kvm.get_device_attr': 'FKT_GET_DEVICE_ATTR',
-	'kvm.get_supported_cpuid': 'FKT_GET_SUPPORTED_CPUID',
-	'vm.create_vcpu': 'FKT_CREATE_VCPU',
-	'vcpu.set_cpuid2': 'FKT_SET_CPUID2',
-	'vcpu.get_xcrs': 'FKT_GET_XCRS',
-	'vcpu.set_xcrs': 'FKT_SET_XCRS',
-	'vcpu.get_xsave': 'FKT_GET_XSAVE',
-	'vcpu.get_xsave2': 'FKT_GET_XSAVE2',
-	'vcpu.set_xsave': 'FKT_SET_XSAVE',
-	'vcpu.get_msr': 'FKT_GET_MSR',
-	'vcpu.set_msr': 'FKT_SET_MSR',
-	'host.cpu_hotplug': 'FKT_CPU_HOTPLUG',
-	'guest.set_cr4_osxsave': 'FKT_GUEST_SET_CR4_OSXSAVE',
-	'guest.xsetbv': 'FKT_GUEST_XSETBV',
-	'guest.rdmsr': 'FKT_GUEST_RDMSR',
-	'guest.wrmsr': 'FKT_GUEST_WRMSR',
-	'guest.tile_load': 'FKT_GUEST_TILE_LOAD',
-	'guest.cr0_ts_nm': 'FKT_GUEST_CR0_TS_NM',
-};
 
 const NEEDS: Record<string, string> = {
 	amx: 'FKT_NEEDS_AMX',
@@ -52,7 +27,7 @@ function hexLiteral(text: string): string {
 /** The designated-initializer fields of one step, without the expect array. */
 function stepFields(step: ExpectedStep): string[] {
 	const a = step.args as Record<string, unknown>;
-	const fields = [`.op = ${OP_ENUMS[step.op] ?? fail(`no C operation for ${step.op}`)}`];
+	const fields = [`.op = ${isOpName(step.op) ? OPERATIONS[step.op].cEnum : fail(`no C operation for ${step.op}`)}`];
 	const flags: string[] = [];
 	const str = (key: string) => String(a[key]);
 	if (a.save === true) flags.push('FKT_SAVE');

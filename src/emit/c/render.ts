@@ -8,6 +8,7 @@ import type { ExpectedCase, ExpectedDocument } from '../expected-schema.js';
 import { caseEntry, stepInitializers } from './case-table.js';
 import { DIALECT_SNIPPETS } from './dialects.js';
 import { familyTitle } from '../../enumerate/families/index.js';
+import { OPERATIONS } from '../../model/index.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
@@ -32,7 +33,7 @@ export function renderSelftests(doc: ExpectedDocument, dialect: Dialect): Map<st
 	const family = template('family.c.ejs');
 	const files = new Map<string, string>();
 	const header = { generator: doc.generator, modelHash: doc.modelHash.slice(0, 19) };
-	files.set('x86_64/fkt_common.h', common({ ...header, dialect: DIALECT_SNIPPETS[dialect] }));
+	files.set('x86_64/fkt_common.h', common({ ...header, dialect: DIALECT_SNIPPETS[dialect], operations: Object.entries(OPERATIONS) }));
 	const names: string[] = [];
 	for (const [id, cases] of familiesOf(doc)) {
 		const name = testName(id);
