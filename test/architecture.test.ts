@@ -67,4 +67,12 @@ describe('architecture of src/', () => {
 			true,
 		]);
 	});
+
+	test('the output folder layout is spelled in one module: emit/layout.ts', () => {
+		const spelled = [...graph.keys()]
+			.filter((file) => !file.endsWith('/emit/layout.ts'))
+			.filter((file) => /'(bin|logs|selftests)'|`selftests\//.test(readFileSync(file, 'utf8')))
+			.map((file) => relative(SRC, file));
+		expect(spelled).toEqual([]);
+	});
 });

@@ -8,6 +8,9 @@ import { InfrastructureError, UsageError } from '../errors.js';
 import { KVM_SELFTESTS, type TreeInfo } from '../tree/detect.js';
 import { withLock } from '../tree/lock.js';
 import { assertNoLinksInside } from '../emit/write-output.js';
+import { buildName, layout } from '../emit/layout.js';
+
+export { buildName } from '../emit/layout.js';
 
 export interface BuildRequest {
 	readonly tree: TreeInfo;
@@ -34,15 +37,11 @@ const MINUTE = 60_000;
 /** What the 6.12 selftests need to link statically (-no-pie: the tree adds -no-pie only when it can). */
 const STATIC_LDFLAGS = '-static -pthread -no-pie';
 
-/** The folder name of a build: binaries of one dialect and linkage. */
-export function buildName(dialect: string, isStatic: boolean): string {
-	return isStatic ? `${dialect}-static` : dialect;
-}
 /** Our own tiny makefile, read after the tree's: a name for "the library objects". */
 const HELPER_MAKEFILE = 'fkt-lib: $(LIBKVM_OBJS)\n';
 
 export function emittedSources(outDir: string, tree: TreeInfo): { dir: string; tests: string[] } {
-	const dir = join(outDir, 'selftests', tree.dialect);
+	const dir = layout.selftests(outDir, tree.dialect);
 	const x86 = join(dir, 'x86_64');
 	if (!existsSync(x86)) {
 		throw new UsageError(`${outDir} has no emitted selftests for the ${tree.dialect} dialect of ${tree.root}: run 'fpu-kvm-testgen generate' first`);
@@ -94,7 +93,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 	const library = libraryDir(request);
 	// Test objects live in the output folder, so two output folders never share them.
 	const name = buildName(tree.dialect, request.static);
-	const output = join(request.outDir, 'build', name);
+	const output = layout.objects(request.outDir, name);
 	mkdirSync(library, { recursive: true });
 	writeFileSync(join(library, 'fkt-helper.mk'), HELPER_MAKEFILE);
 	const make = (outputDir: string, extraCflags: readonly string[], targets: readonly string[]) => [
@@ -145,7 +144,7 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 		const shown = errors.length ? errors.slice(0, 5).join('\n') : lastLines(built.output, 5);
 		throw new InfrastructureError(`compiling the emitted selftests failed:\n${shown}`);
 	}
-	const binDir = join(request.outDir, 'bin', name);
+	const binDir = layout.binaries(request.outDir, name);
 	mkdirSync(binDir, { recursive: true });
 	const binaries = targets.map((from) => {
 		const to = join(binDir, from.slice(from.lastIndexOf('/') + 1));

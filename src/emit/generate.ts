@@ -5,6 +5,7 @@ import { DIALECTS, type Dialect } from './c/dialects.js';
 import { renderSelftests } from './c/render.js';
 import { expectedDocument, manifest, type GenerateRequest } from './expected.js';
 import type { ExpectedDocument, Manifest } from './expected-schema.js';
+import { selftestsPath } from './layout.js';
 import { writeOutputFiles } from './write-output.js';
 
 export interface Generated {
@@ -19,7 +20,7 @@ export function generate(request: GenerateRequest, dialects: readonly Dialect[] 
 	const expected = expectedDocument(request, suite);
 	const selftests = new Map<string, string>();
 	for (const dialect of dialects) {
-		for (const [path, content] of renderSelftests(expected, dialect)) selftests.set(`selftests/${dialect}/${path}`, content);
+		for (const [path, content] of renderSelftests(expected, dialect)) selftests.set(`${selftestsPath(dialect)}/${path}`, content);
 	}
 	if (dialects.length) selftests.set('selftests/README.md', selftestsReadme(dialects));
 	return { expected, manifest: manifest(request, suite, expected), selftests };

@@ -8,7 +8,7 @@ import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-
 import { UsageError } from '../errors.js';
 import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
-import { buildName } from '../build/build.js';
+import { buildName, layout } from '../emit/layout.js';
 import { localExecutor } from './local.js';
 import type { QemuTarget } from './qemu/boot.js';
 import { qemuExecutor } from './qemu/executor.js';
@@ -94,13 +94,13 @@ export function parseShard(text: string): Shard {
 
 /** The folder of the binaries to run: of the one dialect built (statically linked for QEMU). */
 function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: boolean): string {
-	const built = DIALECTS.filter((d) => existsSync(join(outDir, 'bin', buildName(d, isStatic))));
+	const built = DIALECTS.filter((d) => existsSync(layout.binaries(outDir, buildName(d, isStatic))));
 	const how = isStatic ? ' --static' : '';
 	const dialect = chosen ?? (built.length === 1 ? built[0] : undefined);
 	if (!built.length)
 		throw new UsageError(`the suite in ${outDir} is not built${isStatic ? ' statically' : ''}: run 'fpu-kvm-testgen build${how} --tree DIR --out ${outDir}'`);
 	if (!dialect) throw new UsageError(`${outDir} holds builds for ${built.join(' and ')}: choose one with --dialect`);
-	return join(outDir, 'bin', buildName(dialect, isStatic));
+	return layout.binaries(outDir, buildName(dialect, isStatic));
 }
 
 export async function runOutputFolder(options: RunOptions): Promise<RunReport> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { compareCase, compareContext, skippedByIssue, type CaseRun } from '../compare/compare.js';
 import { findSkippingIssue, globMatches, staleIssues, type IssueScope, type KnownIssue } from '../compare/known-issues.js';
 import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compare/result.js';
-import { testName, familiesOf } from '../emit/c/render.js';
+import { layout, testName, familiesOf } from '../emit/layout.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
 import type { KtapTest, Observation } from '../ktap/parse.js';
@@ -254,7 +254,7 @@ function unfinishedCase(execution: Execution, stop: Stop): CaseRun {
 }
 
 function writeCaseLog(outDir: string, id: string, run: CaseRun): void {
-	const dir = join(outDir, 'logs');
+	const dir = layout.logs(outDir);
 	mkdirSync(dir, { recursive: true });
 	writeFileSync(join(dir, `${id}.log`), run.log.join('\n') + '\n');
 }

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '../../src/compare/known-issues.js';
 import type { CaseResult, RunReport } from '../../src/compare/result.js';
-import { testName } from '../../src/emit/c/render.js';
+import { testName } from '../../src/emit/layout.js';
 import type { Executor } from '../../src/run/executor.js';
 import { runSuite, type RunRequest } from '../../src/run/run-suite.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';

@@ -10,7 +10,7 @@ import { runBinary } from '../../src/run/run-binary.js';
 import { localExecutor } from '../../src/run/local.js';
 import type { QemuTarget } from '../../src/run/qemu/boot.js';
 import { qemuExecutor } from '../../src/run/qemu/executor.js';
-import { testName } from '../../src/emit/c/render.js';
+import { testName } from '../../src/emit/layout.js';
 import { fixtureBinary, fixtureSuite, runFixtureReport, runFixtureSuite, type Mode } from './fixture-suite.js';
 
 const run = (mode: Mode, onCase?: (r: CaseResult) => void) =>

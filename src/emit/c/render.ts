@@ -4,8 +4,9 @@ import ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from './dialects.js';
-import type { ExpectedCase, ExpectedDocument } from '../expected-schema.js';
+import type { ExpectedDocument } from '../expected-schema.js';
 import { caseEntry, stepInitializers } from './case-table.js';
+import { familiesOf, testName } from '../layout.js';
 import { DIALECT_SNIPPETS } from './dialects.js';
 import { familyTitle } from '../../enumerate/families/index.js';
 import { OPERATIONS } from '../../model/index.js';
@@ -14,17 +15,6 @@ const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url))
 
 function template(name: string): ejs.TemplateFunction {
 	return ejs.compile(readFileSync(TEMPLATES + name, 'utf8'), { filename: TEMPLATES + name });
-}
-
-/** The test binary a family becomes: fkt_xcr0_guest_xsetbv_test. */
-export function testName(family: string): string {
-	return `fkt_${family.replace(/[.-]/g, '_')}_test`;
-}
-
-export function familiesOf(doc: ExpectedDocument): Map<string, ExpectedCase[]> {
-	const families = new Map<string, ExpectedCase[]>();
-	for (const c of doc.cases) families.set(c.family, [...(families.get(c.family) ?? []), c]);
-	return families;
 }
 
 /** Files of one dialect, keyed by path relative to the selftests/<dialect>/ folder. */

@@ -1,6 +1,6 @@
 // Turns the command line's QEMU options into a bootable target: the kernel image (a file, or Debian's
 // package), the QEMU binary, the accelerator and CPU model, and where its logs go.
-import { join } from 'node:path';
+import { layout } from '../../emit/layout.js';
 import type { AccelChoice } from './accel.js';
 import { chooseAccel, defaultCpu, findQemu } from './accel.js';
 import type { QemuTarget } from './boot.js';
@@ -30,7 +30,7 @@ export async function prepareQemuTarget(options: QemuOptions, outDir: string, ca
 		kernel,
 		memoryMiB: options.memoryMiB,
 		smp: options.smp,
-		workDir: join(outDir, 'logs', 'qemu'),
+		workDir: layout.qemuLogs(outDir),
 		cacheDir: options.cacheDir,
 		caseTimeoutMs,
 		progress,
