@@ -3,7 +3,7 @@
 // up to a size limit, and every refusal one line that names the file.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { Lexer } from 'yaml';
-import type { ZodError } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 import { UsageError } from './errors.js';
 
 const MiB = 1024 * 1024;
@@ -140,4 +140,28 @@ export function checkYamlNesting(text: string, name: string): void {
 		else if (token === '\n') itemsInLine = 0;
 		if (flow + itemsInLine > YAML_DEPTH_MAX) throw new UsageError(`${name} nests deeper than ${YAML_DEPTH_MAX} levels`);
 	}
+}
+
+/** How a JSON input is named and checked: `label` starts every message, `failsAs` says what a schema failure means. */
+export interface JsonInput<T> {
+	readonly what: string;
+	readonly label: string;
+	readonly maxBytes: number;
+	readonly schema: ZodType<T>;
+	readonly failsAs: string;
+}
+
+/** A JSON input file checked against its schema: one reader for expected.json and run reports. */
+export function readJsonInput<T>(path: string, input: JsonInput<T>): T {
+	let data: unknown;
+	try {
+		data = JSON.parse(readInputFile(path, input.what, input.maxBytes));
+	} catch (error) {
+		if (error instanceof UsageError) throw error;
+		// V8's message quotes the start of the text.
+		throw new UsageError(`${input.label} is not valid JSON: ${quoted((error as Error).message)}`);
+	}
+	const parsed = input.schema.safeParse(data);
+	if (!parsed.success) throw new UsageError(`${input.label} ${input.failsAs}: ${firstIssue(parsed.error)}`);
+	return parsed.data;
 }

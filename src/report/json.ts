@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { CASE_STATUSES, type CaseResult, type CaseStatus, type RunReport, type StepDifference } from '../compare/result.js';
 import { TARGETS } from '../compare/result.js';
-import { UsageError } from '../errors.js';
-import { INPUT_LIMITS, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
+import { INPUT_LIMITS, printable, readJsonInput } from '../input-file.js';
 
 const count = z.number().int().min(0);
 
@@ -136,15 +135,6 @@ function caseToJson(c: CaseResult): RunReportJson['cases'][number] {
 
 /** A previous run report, read and checked before the run so a bad one costs nothing. */
 export function readBaseline(baselinePath: string): RunReportJson {
-	const shown = `baseline ${printable(baselinePath)}`;
-	let data: unknown;
-	try {
-		data = JSON.parse(readInputFile(baselinePath, 'baseline', INPUT_LIMITS.baseline));
-	} catch (error) {
-		if (error instanceof UsageError) throw error;
-		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
-	}
-	const parsed = runReportSchema.safeParse(data);
-	if (!parsed.success) throw new UsageError(`${shown} is not a run report: ${firstIssue(parsed.error)}`);
-	return parsed.data;
+	const label = `baseline ${printable(baselinePath)}`;
+	return readJsonInput(baselinePath, { what: 'baseline', label, maxBytes: INPUT_LIMITS.baseline, schema: runReportSchema, failsAs: 'is not a run report' });
 }

@@ -6,7 +6,7 @@ import { MAX_KNOWN_ISSUES, checkKnownIssues, parseKnownIssues, type KnownIssue }
 import type { CaseResult, RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
-import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, firstIssue, printable, quoted, readInputFile } from '../input-file.js';
+import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, printable, quoted, readInputFile, readJsonInput } from '../input-file.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { buildName, layout } from '../emit/layout.js';
 import { localExecutor } from './local.js';
@@ -38,17 +38,8 @@ export function readExpected(outDir: string): ExpectedDocument {
 	const path = join(outDir, 'expected.json');
 	const shown = printable(path);
 	if (!existsSync(path)) throw new UsageError(`${shown} does not exist: run 'fpu-kvm-testgen generate --out ${printable(outDir)}' first`);
-	let data: unknown;
-	try {
-		data = JSON.parse(readInputFile(path, 'expected results', INPUT_LIMITS.expected));
-	} catch (error) {
-		if (error instanceof UsageError) throw error;
-		// V8's message quotes the start of the text.
-		throw new UsageError(`${shown} is not valid JSON: ${quoted((error as Error).message)}`);
-	}
-	const parsed = expectedDocumentSchema.safeParse(data);
-	if (!parsed.success) throw new UsageError(`${shown} fails its schema: ${firstIssue(parsed.error)}`);
-	return parsed.data;
+	const input = { what: 'expected results', label: shown, maxBytes: INPUT_LIMITS.expected, schema: expectedDocumentSchema, failsAs: 'fails its schema' };
+	return readJsonInput(path, input);
 }
 
 /** The shipped known issues, then the user's files: at most MAX_KNOWN_ISSUES entries in all. */

@@ -16,6 +16,22 @@ function reversedKeys(value: unknown): unknown {
 	);
 }
 
+/** The keys of a run report, in the order the JSON has them. */
+const REPORT_KEYS = [
+	'format',
+	'platform',
+	'revision',
+	'backend',
+	'target',
+	'modelHash',
+	'cases',
+	'summary',
+	'health',
+	'staleKnownIssues',
+	'outputProblems',
+	'exitCode',
+];
+
 describe('jsonReport', () => {
 	test('validates against runReportSchema and parses back to the report', () => {
 		const json = JSON.parse(jsonReport(everyStatusReport));
@@ -28,20 +44,7 @@ describe('jsonReport', () => {
 		expect(text.startsWith('{\n  "format": "fpu-kvm-testgen/run/1",\n  "platform": "spr-amx",\n')).toBe(true);
 		expect(text.endsWith('\n  "exitCode": 0\n}\n')).toBe(true);
 		const json = JSON.parse(text);
-		expect(Object.keys(json)).toEqual([
-			'format',
-			'platform',
-			'revision',
-			'backend',
-			'target',
-			'modelHash',
-			'cases',
-			'summary',
-			'health',
-			'staleKnownIssues',
-			'outputProblems',
-			'exitCode',
-		]);
+		expect(Object.keys(json)).toEqual(REPORT_KEYS);
 		expect(Object.keys(json.cases[0])).toEqual([
 			'id',
 			'family',
@@ -94,17 +97,7 @@ describe('jsonReport', () => {
 		expect(json.cases[0].differences).toEqual([]);
 		expect(json.cases[1].difference).toEqual({ ...uabiSizeDifference, deviations: ['KI-7'] });
 		expect(json.cases[1].differences).toEqual([
-			{
-				step: 3,
-				op: 'vcpu.get_xsave2',
-				field: 'size',
-				expected: '4096',
-				observed: '2696',
-				rule: 'xsave.uabi-size',
-				citation: '§2.7 rule 2',
-				predicted: '2696',
-				deviations: ['KI-7'],
-			},
+			uabiSizeDifference,
 			{
 				step: 4,
 				op: 'guest.xsetbv',
@@ -188,20 +181,7 @@ describe('runReportJsonSchema', () => {
 		};
 		expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
 		expect(schema.additionalProperties).toBe(false);
-		expect(schema.required).toEqual([
-			'format',
-			'platform',
-			'revision',
-			'backend',
-			'target',
-			'modelHash',
-			'cases',
-			'summary',
-			'health',
-			'staleKnownIssues',
-			'outputProblems',
-			'exitCode',
-		]);
+		expect(schema.required).toEqual(REPORT_KEYS);
 		const caseSchema = schema.properties.cases!.items!;
 		expect(caseSchema.properties.status!.enum).toEqual([...CASE_STATUSES]);
 		expect(caseSchema.required).toEqual(['id', 'family', 'binary', 'status', 'reason', 'difference', 'differences', 'knownIssue', 'note', 'durationMs', 'log']);
