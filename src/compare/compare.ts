@@ -3,7 +3,7 @@
 // observation is what that deviated model predicts, and XPASS when a prediction did not come true.
 import type { ExpectedCase, ExpectedDocument, ExpectedStep } from '../emit/expected-schema.js';
 import type { KtapTest, Observation } from '../ktap/parse.js';
-import { evaluate, matches, platformSchema, revision, toPlatform, type Op, type Outcome, type Platform, type Revision } from '../model/index.js';
+import { compatible, evaluate, matches, platformSchema, revision, toPlatform, type Op, type Outcome, type Platform, type Revision } from '../model/index.js';
 import { quirksOf } from './deviations.js';
 import { predictingIssues, type IssueScope, type KnownIssue, type PredictingIssue } from './known-issues.js';
 import type { CaseResult, CaseStatus, KnownIssueRef, StepDifference } from './result.js';
@@ -193,20 +193,6 @@ export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareCo
 	const step = expected.steps.find((s) => s.index === fromPrediction.step)!;
 	const modelSide = { ...fromPrediction, expected: step.expect[fromPrediction.field] ?? '(nothing)' };
 	return result('FAIL', null, { difference: unexplained ?? explain(modelSide), note });
-}
-
-const BITS = /^bits:must=(0x[0-9a-f]+),may=(0x[0-9a-f]+)$/;
-
-/** Whether some value satisfies both matchers. */
-export function compatible(a: string, b: string): boolean {
-	if (a === '*' || b === '*') return true;
-	const ba = BITS.exec(a);
-	const bb = BITS.exec(b);
-	if (!ba && !bb) return a === b;
-	if (!ba || !bb) return matches(ba ? a : b, ba ? b : a);
-	const must = BigInt(ba[1]!) | BigInt(bb[1]!);
-	const allowed = (BigInt(ba[1]!) | BigInt(ba[2]!)) & (BigInt(bb[1]!) | BigInt(bb[2]!));
-	return (must & ~allowed) === 0n;
 }
 
 /**

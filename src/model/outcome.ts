@@ -32,3 +32,15 @@ export function matches(expected: string, observed: string): boolean {
 export function errno(name: string): string {
 	return '-' + name;
 }
+
+/** Whether some value satisfies both matchers. */
+export function compatible(a: string, b: string): boolean {
+	if (a === UNSPECIFIED || b === UNSPECIFIED) return true;
+	const ba = BITS.exec(a);
+	const bb = BITS.exec(b);
+	if (!ba && !bb) return a === b;
+	if (!ba || !bb) return matches(ba ? a : b, ba ? b : a);
+	const must = BigInt(ba[1]!) | BigInt(bb[1]!);
+	const allowed = (BigInt(ba[1]!) | BigInt(ba[2]!)) & (BigInt(bb[1]!) | BigInt(bb[2]!));
+	return (must & ~allowed) === 0n;
+}
