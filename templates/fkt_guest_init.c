@@ -155,6 +155,12 @@ static void __attribute__((noreturn)) finish(int status)
 {
 	if (host_mode)
 		exit(status);
+	/*
+	 * The UART sends from the tty buffer after write() returns; powering off before it is
+	 * empty cuts the last lines (seen under TCG on a loaded host).
+	 */
+	if (isatty(data_fd))
+		tcdrain(data_fd);
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)
