@@ -1,20 +1,35 @@
 // The format of expected.json and manifest.json. The JSON Schema in schema/ is generated from these.
 import { z } from 'zod';
-import { platformSchema } from '../model/platform.js';
+import { OPERATIONS, REQUIREMENTS, argsSchema, platformSchema, type OpArgs, type OpName } from '../model/index.js';
 
 const matcher = z.string().describe('literal value, "*" (unspecified), or "bits:must=0xM,may=0xN"');
 
-export const expectedStepSchema = z
-	.object({
-		index: z.number().int().min(0),
-		op: z.string(),
-		args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.string())])),
-		expect: z.record(z.string(), matcher),
-		rule: z.string(),
-		summary: z.string(),
-		citation: z.string(),
-	})
-	.strict();
+const stepCommon = { index: z.number().int().min(0), rule: z.string(), summary: z.string(), citation: z.string() };
+
+/** One schema per operation, from the registry: its own arguments and the fields it observes. */
+function stepSchema<K extends OpName>(name: K) {
+	const observed = Object.fromEntries(Object.keys(OPERATIONS[name].observes).map((field) => [field, matcher.optional()]));
+	// The schema refuses a field the operation does not observe; the stages read the result as a field map.
+	const expect = z.object(observed).strict() as unknown as z.ZodType<Readonly<Record<string, string>>>;
+	return z.object({ ...stepCommon, op: z.literal(name), args: argsSchema(name), expect }).strict();
+}
+
+/** A step of expected.json: typed by its operation, so a stage reading args needs no casts. */
+export type ExpectedStep = {
+	[K in OpName]: {
+		readonly index: number;
+		readonly op: K;
+		readonly args: OpArgs<K>;
+		readonly expect: Readonly<Record<string, string>>;
+		readonly rule: string;
+		readonly summary: string;
+		readonly citation: string;
+	};
+}[OpName];
+
+const [firstOp, ...otherOps] = Object.keys(OPERATIONS) as [OpName, ...OpName[]];
+// One schema per operation cannot be typed through a map over names; ExpectedStep says what it accepts.
+export const expectedStepSchema = z.discriminatedUnion('op', [stepSchema(firstOp), ...otherOps.map(stepSchema)]) as unknown as z.ZodType<ExpectedStep>;
 
 export const expectedCaseSchema = z
 	.object({
@@ -22,7 +37,7 @@ export const expectedCaseSchema = z
 		family: z.string(),
 		title: z.string(),
 		origin: z.enum(['covering-array', 'transition', 'regression', 'exhaustive']),
-		requires: z.array(z.enum(['amx', 'xfd', 'vmx', 'guest', 'cpu-hotplug'])),
+		requires: z.array(z.enum(REQUIREMENTS)),
 		skip: z.string().nullable().describe('why the platform cannot run the case, or null'),
 		regression: z.object({ bug: z.string(), commit: z.string() }).strict().optional(),
 		steps: z.array(expectedStepSchema),
@@ -79,7 +94,6 @@ function firstDuplicate(ids: readonly string[]): { id: string; index: number } |
 	return null;
 }
 
-export type ExpectedStep = z.infer<typeof expectedStepSchema>;
 export type ExpectedCase = z.infer<typeof expectedCaseSchema>;
 export type ExpectedDocument = z.infer<typeof expectedDocumentSchema>;
 

@@ -1,6 +1,19 @@
 // The model's verdict on every step of every case, for one platform and revision.
-import { allBehaviours, evaluate, hex, kvmSupportedXcr0, rule, type Op, type Platform, type Revision } from '../model/index.js';
-import { REQUIREMENTS, platformOffers, type Requirement, type TestCase } from '../enumerate/case.js';
+import {
+	REQUIREMENTS,
+	REQUIREMENT_TABLE,
+	allBehaviours,
+	evaluate,
+	hex,
+	kvmSupportedXcr0,
+	platformOffers,
+	rule,
+	type Evaluated,
+	type Op,
+	type Platform,
+	type Revision,
+} from '../model/index.js';
+import type { TestCase } from '../enumerate/case.js';
 import type { Suite } from '../enumerate/suite.js';
 import type { ExpectedCase, ExpectedDocument, ExpectedStep, Manifest } from './expected-schema.js';
 
@@ -14,17 +27,16 @@ export interface GenerateRequest {
 	readonly modelHash: string;
 }
 
-/** The op's arguments as they appear in expected.json: everything but the op name. */
-export function opArgs(op: Op): ExpectedStep['args'] {
-	const { op: _name, ...args } = op;
-	return args as ExpectedStep['args'];
+/** A step as expected.json lists it: the op's name, its arguments, then the model's verdict. */
+function expectedStep(op: Op, index: number, result: Evaluated['results'][number]): ExpectedStep {
+	const { op: name, ...args } = op;
+	const { summary, citation } = rule(result.rule);
+	// The name and the arguments come from one Op, so they belong to the same operation.
+	return { index, op: name, args, expect: result.outcome, rule: result.rule, summary, citation } as ExpectedStep;
 }
 
-/** How a skip reason names what is missing: AMX and XFD are what KVM offers guests. */
-const REQUIREMENT_NAMES: Record<Requirement, string> = { amx: 'AMX in KVM', xfd: 'XFD in KVM', vmx: 'vmx', guest: 'guest', 'cpu-hotplug': 'cpu-hotplug' };
-
 export function skipReason(c: TestCase, platform: Platform): string | null {
-	const missing = c.requires.filter((r) => !platformOffers(platform, r)).map((r) => REQUIREMENT_NAMES[r]);
+	const missing = c.requires.filter((r) => !platformOffers(platform, r)).map((r) => REQUIREMENT_TABLE[r].missing);
 	return missing.length ? `platform ${platform.id} lacks ${missing.join(', ')}` : null;
 }
 
@@ -38,11 +50,7 @@ export function expectedCase(c: TestCase, platform: Platform, rev: Revision): Ex
 		requires: REQUIREMENTS.filter((r) => c.requires.includes(r)),
 		skip: skipReason(c, platform),
 		...(c.regression ? { regression: c.regression } : {}),
-		steps: c.steps.map((op, index) => {
-			const r = results[index]!;
-			const { summary, citation } = rule(r.rule);
-			return { index, op: op.op, args: opArgs(op), expect: r.outcome, rule: r.rule, summary, citation };
-		}),
+		steps: c.steps.map((op, index) => expectedStep(op, index, results[index]!)),
 	};
 }
 

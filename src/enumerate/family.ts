@@ -1,7 +1,7 @@
 // A case family: parameters with values (the first value of each is its default), the parameters
 // covered at the core strength, constraints, and a builder from one row of values to steps.
-import type { Op } from '../model/index.js';
-import type { BuildContext, Requirement } from './case.js';
+import type { Op, Requirement } from '../model/index.js';
+import type { BuildContext } from './case.js';
 
 export interface FamilyValue {
 	readonly id: string;

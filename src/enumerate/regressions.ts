@@ -1,6 +1,6 @@
 // One fixed row for every bug in docs/contract.md §4, built from the "observable that catches it" column.
-import { FPSSE, XTILE, YMM, hex, kvmSupportedXcr0, markLibraryVcpus, type Op } from '../model/index.js';
-import type { BuildContext, Requirement, TestCase } from './case.js';
+import { FPSSE, XTILE, YMM, hex, kvmSupportedXcr0, markLibraryVcpus, type Op, type Requirement } from '../model/index.js';
+import type { BuildContext, TestCase } from './case.js';
 import { requirementsOf } from './case.js';
 import {
 	TILEDATA,

@@ -1,12 +1,26 @@
 // One registry of operations (src/model/ops.ts OPERATIONS): the TypeScript type checks that it names
-// every operation of the model; this checks that the emitted C executes each one it declares.
+// every operation of the model; these check that the emitted C executes and prints what it declares,
+// that the model observes nothing else, and that the documentation is the registry's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { OPERATIONS } from '../../src/model/index.js';
+import { loadPlatform, loadRevision, shippedPlatforms } from '../../src/cli/inputs.js';
+import { buildSuite } from '../../src/enumerate/suite.js';
+import { OPERATIONS, REVISION_ORDER, UNSPECIFIED, VALUE_FORMATS, evaluate, type OpName } from '../../src/model/index.js';
 import { REPO } from '../helpers.js';
 
 const template = readFileSync(join(REPO, 'templates/fkt_common.h.ejs'), 'utf8');
+const entries = Object.entries(OPERATIONS) as [OpName, (typeof OPERATIONS)[OpName]][];
+
+/** The field and format tables of docs/expected-format.md, rendered from the registry. */
+function fieldTables(): string {
+	const rows = entries.map(([name, op]) => {
+		const fields = Object.entries(op.observes).map(([field, f]) => `\`${field}\` ${f.format}${'doc' in f ? ` (${f.doc})` : ''}`);
+		return `| \`${name}\` | ${fields.join(', ')} |`;
+	});
+	const formats = Object.entries(VALUE_FORMATS).map(([name, f]) => `| ${name} | ${f.doc} |`);
+	return ['| op | fields |', '|---|---|', ...rows, '', '| format | written as |', '|---|---|', ...formats].join('\n') + '\n';
+}
 
 describe('operations registry', () => {
 	test('every operation has a case in the C step executor', () => {
@@ -17,5 +31,40 @@ describe('operations registry', () => {
 		const names = Object.values(OPERATIONS).map((op) => op.cEnum);
 		expect(new Set(names).size).toBe(names.length);
 		for (const name of names) expect(template.includes(`[${name}] =`)).toBe(false);
+	});
+
+	test('the emitted C prints every field an operation observes', () => {
+		const fields = new Set(entries.flatMap(([, op]) => Object.keys(op.observes)));
+		expect([...fields].filter((field) => !template.includes(`(line, "${field}"`))).toEqual([]);
+	});
+
+	test('docs/expected-format.md lists the fields of the registry', () => {
+		const doc = readFileSync(join(REPO, 'docs/expected-format.md'), 'utf8');
+		const table = /<!-- fields:begin -->\n([^]*?)<!-- fields:end -->/.exec(doc)?.[1];
+		expect(table).toBe(fieldTables());
+	});
+
+	test('on every shipped platform and revision, the model observes only declared fields, in their formats', () => {
+		const wrong = new Set<string>();
+		for (const platformId of shippedPlatforms()) {
+			const platform = loadPlatform(platformId);
+			for (const revId of REVISION_ORDER) {
+				const rev = loadRevision(revId);
+				for (const c of buildSuite({ platform, rev, seed: 1, strength: 2 }).cases) {
+					evaluate(c.steps, platform, rev).results.forEach((r, i) => {
+						const op = OPERATIONS[c.steps[i]!.op];
+						for (const [field, value] of Object.entries(r.outcome)) {
+							const declared = (op.observes as Record<string, { format: keyof typeof VALUE_FORMATS }>)[field];
+							// A mask may be a bits: matcher; any field may be unspecified.
+							const ok =
+								declared &&
+								(value === UNSPECIFIED || VALUE_FORMATS[declared.format].pattern.test(value) || (declared.format === 'hex' && value.startsWith('bits:')));
+							if (!ok) wrong.add(`${c.steps[i]!.op} ${field}=${value}`);
+						}
+					});
+				}
+			}
+		}
+		expect([...wrong]).toEqual([]);
 	});
 });

@@ -1,20 +1,12 @@
 // Turns expected cases into the C case tables of the emitted selftests: one designated initializer
 // per step, wrapped to the kernel's 100-column limit.
-import { OPERATIONS, isOpName } from '../../model/index.js';
+import { OPERATIONS, REQUIREMENTS, REQUIREMENT_TABLE, type XfdMsr } from '../../model/index.js';
 import type { ExpectedCase, ExpectedStep } from '../expected-schema.js';
 
 const MAX_COLUMNS = 100;
 const TAB = 8;
 
-const NEEDS: Record<string, string> = {
-	amx: 'FKT_NEEDS_AMX',
-	xfd: 'FKT_NEEDS_XFD',
-	vmx: 'FKT_NEEDS_VMX',
-	guest: 'FKT_NEEDS_GUEST',
-	'cpu-hotplug': 'FKT_NEEDS_CPU_HOTPLUG',
-};
-
-const MSRS: Record<string, string> = { XFD: 'FKT_MSR_XFD', XFD_ERR: 'FKT_MSR_XFD_ERR' };
+const MSRS: Record<XfdMsr, string> = { XFD: 'FKT_MSR_XFD', XFD_ERR: 'FKT_MSR_XFD_ERR' };
 
 function cpuidEnum(variant: string): string {
 	return 'FKT_CPUID_' + variant.toUpperCase().replace(/-/g, '_');
@@ -26,42 +18,42 @@ function hexLiteral(text: string): string {
 
 /** The designated-initializer fields of one step, without the expect array. */
 function stepFields(step: ExpectedStep): string[] {
-	const a = step.args as Record<string, unknown>;
-	const fields = [`.op = ${isOpName(step.op) ? OPERATIONS[step.op].cEnum : fail(`no C operation for ${step.op}`)}`];
+	const fields = [`.op = ${OPERATIONS[step.op].cEnum}`];
 	const flags: string[] = [];
-	const str = (key: string) => String(a[key]);
-	if (a.save === true) flags.push('FKT_SAVE');
-	if (a.pointer === 'bad') flags.push('FKT_BAD_POINTER');
+	if ('save' in step.args && step.args.save === true) flags.push('FKT_SAVE');
+	if ('pointer' in step.args && step.args.pointer === 'bad') flags.push('FKT_BAD_POINTER');
 	switch (step.op) {
 		case 'arch_prctl.get':
-			fields.push(`.option = ${str('option')}`);
+			fields.push(`.option = ${step.args.option}`);
 			break;
 		case 'arch_prctl.req':
-			fields.push(`.option = ${str('option')}`, `.number = ${str('feature')}`);
+			fields.push(`.option = ${step.args.option}`, `.number = ${step.args.feature}`);
 			break;
 		case 'arch_prctl.unknown':
-			fields.push(`.option = 0x${Number(a.option).toString(16)}`);
+			fields.push(`.option = 0x${step.args.option.toString(16)}`);
 			break;
 		case 'kvm.check_extension':
-			fields.push(`.option = ${str('cap')}`);
+			fields.push(`.option = ${step.args.cap}`);
 			break;
 		case 'kvm.get_device_attr':
-			fields.push(`.number = ${str('group')}`, `.value = ${str('attr')}`);
+			fields.push(`.number = ${step.args.group}`, `.value = ${step.args.attr}`);
 			break;
 		case 'vm.create_vcpu':
-			if (a.library === true) flags.push('FKT_LIBRARY_VCPU');
+			if (step.args.library === true) flags.push('FKT_LIBRARY_VCPU');
 			break;
 		case 'vcpu.set_cpuid2':
-			fields.push(`.option = ${cpuidEnum(str('variant'))}`);
+			fields.push(`.option = ${cpuidEnum(step.args.variant)}`);
 			break;
-		case 'vcpu.set_xcrs':
-			fields.push(`.number = ${str('index')}`, `.nr_xcrs = ${str('nr_xcrs')}`);
-			if (a.flags !== 0) fields.push(`.xcrs_flags = ${str('flags')}`);
+		case 'vcpu.set_xcrs': {
+			const a = step.args;
+			fields.push(`.number = ${a.index}`, `.nr_xcrs = ${a.nr_xcrs}`);
+			if (a.flags !== 0) fields.push(`.xcrs_flags = ${a.flags}`);
 			if (a.xcr0 === 'saved') flags.push('FKT_FROM_SAVED');
-			else fields.push(`.value = ${hexLiteral(str('xcr0'))}`);
+			else fields.push(`.value = ${hexLiteral(a.xcr0)}`);
 			break;
+		}
 		case 'vcpu.set_xsave': {
-			const image = a.image as Record<string, string>;
+			const image = step.args.image;
 			if (image.base === 'saved') flags.push('FKT_FROM_SAVED');
 			if (image.xstate_bv !== undefined) {
 				flags.push('FKT_XSTATE_BV');
@@ -73,32 +65,28 @@ function stepFields(step: ExpectedStep): string[] {
 			break;
 		}
 		case 'vcpu.get_msr':
-			fields.push(`.option = ${MSRS[str('msr')]}`);
+			fields.push(`.option = ${MSRS[step.args.msr]}`);
 			break;
 		case 'vcpu.set_msr':
-			fields.push(`.option = ${MSRS[str('msr')]}`);
-			if (a.value === 'saved') flags.push('FKT_FROM_SAVED');
-			else fields.push(`.value = ${hexLiteral(str('value'))}`);
+			fields.push(`.option = ${MSRS[step.args.msr]}`);
+			if (step.args.value === 'saved') flags.push('FKT_FROM_SAVED');
+			else fields.push(`.value = ${hexLiteral(step.args.value)}`);
 			break;
 		case 'guest.set_cr4_osxsave':
-			fields.push(`.value = ${a.enable ? 1 : 0}`);
+			fields.push(`.value = ${step.args.enable ? 1 : 0}`);
 			break;
 		case 'guest.xsetbv':
-			fields.push(`.number = ${str('ecx')}`, `.value = ${hexLiteral(str('xcr0'))}`);
+			fields.push(`.number = ${step.args.ecx}`, `.value = ${hexLiteral(step.args.xcr0)}`);
 			break;
 		case 'guest.rdmsr':
-			fields.push(`.number = ${MSRS[str('msr')]}`);
+			fields.push(`.number = ${MSRS[step.args.msr]}`);
 			break;
 		case 'guest.wrmsr':
-			fields.push(`.number = ${MSRS[str('msr')]}`, `.value = ${hexLiteral(str('value'))}`);
+			fields.push(`.number = ${MSRS[step.args.msr]}`, `.value = ${hexLiteral(step.args.value)}`);
 			break;
 	}
 	if (flags.length) fields.splice(1, 0, `.flags = ${flags.join(' | ')}`);
 	return fields;
-}
-
-function fail(message: string): never {
-	throw new Error(message);
 }
 
 function columns(text: string): number {
@@ -133,8 +121,16 @@ export function stepInitializers(c: ExpectedCase): string[] {
 	});
 }
 
+/** The FKT_NEEDS_* flag of each requirement, one bit each in the table's order, values aligned at column 32. */
+export function needsDefines(): string[] {
+	return REQUIREMENTS.map((r, bit) => {
+		const name = `#define ${REQUIREMENT_TABLE[r].cNeeds}`;
+		return `${name}${'\t'.repeat(Math.ceil((32 - name.length) / TAB))}(1u << ${bit})`;
+	});
+}
+
 export function caseEntry(c: ExpectedCase, n: number): string[] {
-	const needs = c.requires.map((r) => NEEDS[r]!).join(' | ') || '0';
+	const needs = c.requires.map((r) => REQUIREMENT_TABLE[r].cNeeds).join(' | ') || '0';
 	const skip = c.skip === null ? 'NULL' : `"${c.skip}"`;
 	return [`\t{ "${c.id}",`, ...wrap('\t  ', '\t  ', [needs, skip, `fkt_steps_${n}`, `ARRAY_SIZE(fkt_steps_${n})`], ' },')];
 }
