@@ -101,7 +101,8 @@ function firstUnsafe(text: string, allowed: RegExp): string {
 export function assertMakeSafePath(path: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_PATH.test(path)) return;
 	throw error(
-		`${what} '${printable(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); use a path of letters, digits and ._+,@~/-`,
+		`${what} '${printable(path)}' has a character make or the shell would interpret ('${firstUnsafe(path, /[A-Za-z0-9._+,@~/-]/)}'); ` +
+			'use a path of letters, digits and ._+,@~/-',
 	);
 }
 
@@ -109,6 +110,7 @@ export function assertMakeSafePath(path: string, what: string, error: (message: 
 export function assertMakeSafeFlag(flag: string, what: string, error: (message: string) => Error): void {
 	if (MAKE_SAFE_FLAG.test(flag)) return;
 	throw error(
-		`${what} '${printable(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): flags start with - and use letters, digits and ._+,@~/=-`,
+		`${what} '${printable(flag)}' is not a plain compiler flag ('${firstUnsafe(flag, /[A-Za-z0-9._+,@~/=-]/)}'): ` +
+			'flags start with - and use letters, digits and ._+,@~/=-',
 	);
 }

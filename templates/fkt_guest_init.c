@@ -150,17 +150,22 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 	emit(line, len);
 }
 
+/*
+ * The UART sends from the tty buffer after write() returns: a power-off or a panic before it is
+ * empty cuts the last lines (seen under TCG on a loaded host).
+ */
+static void drain_data(void)
+{
+	if (isatty(data_fd))
+		tcdrain(data_fd);
+}
+
 /* PID 1 must never exit (the kernel panics); the host test mode just ends. */
 static void __attribute__((noreturn)) finish(int status)
 {
 	if (host_mode)
 		exit(status);
-	/*
-	 * The UART sends from the tty buffer after write() returns; powering off before it is
-	 * empty cuts the last lines (seen under TCG on a loaded host).
-	 */
-	if (isatty(data_fd))
-		tcdrain(data_fd);
+	drain_data();
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)
@@ -586,6 +591,8 @@ static void run_exec(char **words)
 	else
 		say("end %s exit=%d tainted=%s,%s", id, WEXITSTATUS(status), tainted_before,
 		    tainted_after);
+	/* The next binary may panic the kernel: this run's lines must be out of the UART first. */
+	drain_data();
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,8 @@ export interface CaseRun {
 	/** The KTAP result line of the case, or null if none was printed. */
 	readonly result: KtapTest | null;
 	readonly observations: readonly Observation[];
+	/** The steps the binary's own comparison (its fkt-mismatch lines) found different from the model. */
+	readonly mismatchSteps: readonly number[];
 	/** Set when the runner had to stop the case (per-case timeout) or its process died. */
 	readonly stopped: { readonly status: 'TIMEOUT' | 'CRASH' | 'ERROR'; readonly reason: string } | null;
 	readonly durationMs: number | null;
@@ -55,6 +57,23 @@ function differences(steps: readonly ExpectedStep[], expectations: readonly Outc
 			return observed !== null && matches(matcher, observed) ? [] : [differenceAt(step, field, matcher, observed)];
 		}),
 	);
+}
+
+/** Where the binary's fkt-mismatch lines and the tool's comparison with the model name different steps. */
+function verdictDisagreement(expected: ExpectedCase, run: CaseRun): string | null {
+	const byTool = [
+		...new Set(
+			differences(
+				expected.steps,
+				expected.steps.map((s) => s.expect),
+				run.observations,
+			).map((d) => d.step),
+		),
+	];
+	const byBinary = [...new Set(run.mismatchSteps)].sort((a, b) => a - b);
+	if (byTool.join() === byBinary.join()) return null;
+	const steps = (list: readonly number[]) => (list.length ? `step${list.length > 1 ? 's' : ''} ${list.join(', ')}` : 'no step');
+	return `the test binary's own comparison differs from the tool's: it found ${steps(byBinary)} different from the model, the tool ${steps(byTool)}`;
 }
 
 /** The first step whose observation does not match the expectation. */
@@ -143,11 +162,16 @@ export function compareCase(expected: ExpectedCase, run: CaseRun, ctx: CompareCo
 	if (killed) return result('CRASH', `the case's child process was killed by signal ${killed[1]}`, { difference: firstDifference(expected, run.observations) });
 
 	const fromModel = firstDifference(expected, run.observations);
+	// The C and the tool compare the same lines with the same matchers: if they disagree, one is wrong
+	// and neither verdict stands.
+	const disagreement = verdictDisagreement(expected, run);
+	if (disagreement) return result('ERROR', disagreement, { difference: fromModel });
 	const entries = predictingIssues(ctx.issues, ctx.scope, expected.id);
 	const prediction = predict(expected, entries, ctx);
 	const fromPrediction = prediction ? (differences(expected.steps, prediction.outcomes, run.observations)[0] ?? null) : fromModel;
 	const note = prediction?.cancelled.length
-		? `deviations cancel out at ${prediction.cancelled.map((c) => `step ${c.step} (${c.ids.join(', ')} alone would change it)`).join(', ')}; the case matches there only because of that`
+		? `deviations cancel out at ${prediction.cancelled.map((c) => `step ${c.step} (${c.ids.join(', ')} alone would change it)`).join(', ')}; ` +
+			'the case matches there only because of that'
 		: null;
 	const explain = (d: StepDifference): StepDifference => {
 		if (!prediction) return d;

@@ -15,7 +15,8 @@ interface Mechanism {
 export const MECHANISMS = {
 	'cpuid-leaves-replaced-by-kvm-offer': {
 		summary:
-			'on every KVM_SET_CPUID2 KVM keeps leaves 0x1 (XSAVE as the host CPU has it), 0xD.0 (KVM supported XCR0) and 0xD.1 (XFD as KVM offers it) in place of the ones written; the permission check and reallocation still look at the entries written',
+			'on every KVM_SET_CPUID2 KVM keeps leaves 0x1 (XSAVE as the host CPU has it), 0xD.0 (KVM supported XCR0) and 0xD.1 (XFD as KVM offers it) ' +
+			'in place of the ones written; the permission check and reallocation still look at the entries written',
 		ops: ['vcpu.set_cpuid2', 'vm.create_vcpu'],
 		quirks: {
 			heldCpuid: (written, ctx) => ({
@@ -29,7 +30,8 @@ export const MECHANISMS = {
 	},
 	'xsave-marks-enabled-in-use': {
 		summary:
-			'the XSAVE KVM runs when KVM_RUN returns records every component of its request mask (host XCR0 and the guest fpstate features) as in use, except MPX BNDREGS, and none armed in XFD',
+			'the XSAVE KVM runs when KVM_RUN returns records every component of its request mask (host XCR0 and the guest fpstate features) ' +
+			'as in use, except MPX BNDREGS, and none armed in XFD',
 		ops: GUEST_OPS,
 		quirks: {
 			afterRun: (vcpu, contract, ctx) => {

@@ -40,6 +40,12 @@ type Directive = NonNullable<KtapTest['directive']>;
 type Plan = NonNullable<KtapDocument['plan']>;
 type Mismatch = KtapDocument['mismatches'][number];
 
+/** The fkt lines of a log up to a point: the observation lines and the binary's own mismatch verdicts. */
+export interface FktLines {
+	readonly observations: readonly Observation[];
+	readonly mismatches: readonly Mismatch[];
+}
+
 /** Longer lines are cut: a runaway line must not cost time or memory in every later step. */
 const MAX_LINE_CHARS = 1024 * 1024;
 /** A log where everything is wrong (every number out of order) is described by its first problems. */
@@ -78,8 +84,8 @@ export class KtapStream {
 	private started = false;
 	private invalidUtf8 = false;
 
-	/** onTest also gets every observation seen so far (those of the test come before its result line). */
-	constructor(private readonly onTest?: (test: KtapTest, observations: readonly Observation[]) => void) {}
+	/** onTest also gets every fkt line seen so far (those of the test come before its result line). */
+	constructor(private readonly onTest?: (test: KtapTest, seen: FktLines) => void) {}
 
 	write(chunk: string | Buffer): void {
 		let text: string;
@@ -135,7 +141,7 @@ export class KtapStream {
 		if (line.endsWith('\r')) line = line.slice(0, -1);
 		this.lineNo++;
 		const test = this.parser.line(line, this.lineNo);
-		if (test && this.onTest) this.onTest(test, this.parser.observationsSoFar);
+		if (test && this.onTest) this.onTest(test, this.parser.soFar);
 	}
 }
 
@@ -212,8 +218,8 @@ class Parser {
 
 	constructor(private readonly problems: string[]) {}
 
-	get observationsSoFar(): readonly Observation[] {
-		return this.observations;
+	get soFar(): FktLines {
+		return { observations: this.observations, mismatches: this.mismatches };
 	}
 
 	markTruncated(): void {

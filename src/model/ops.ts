@@ -82,7 +82,8 @@ export const OPERATIONS = {
 		requires: [],
 	},
 	'arch_prctl.req': {
-		args: { option: z.enum(['ARCH_REQ_XCOMP_PERM', 'ARCH_REQ_XCOMP_GUEST_PERM']), feature: z.number().int().min(0) },
+		// feature -1: a number no kernel knows.
+		args: { option: z.enum(['ARCH_REQ_XCOMP_PERM', 'ARCH_REQ_XCOMP_GUEST_PERM']), feature: z.number().int() },
 		observes: { ret },
 		cEnum: 'FKT_ARCH_PRCTL_REQ',
 		requires: [],

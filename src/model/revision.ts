@@ -66,7 +66,8 @@ const BEHAVIOURS: readonly Behaviour[] = [
 	{
 		id: 'kvm-v5.16-unchanged',
 		summary:
-			'assumption: the branch changes only x86/fpu; its KVM is the v5.16 code, which knows no AMX, no XFD MSRs, no KVM_CAP_XSAVE2, no device attribute and never calls fpu_update_guest_xcr0/xfd',
+			'assumption: the branch changes only x86/fpu; its KVM is the v5.16 code, which knows no AMX, no XFD MSRs, no KVM_CAP_XSAVE2, ' +
+			'no device attribute and never calls fpu_update_guest_xcr0/xfd',
 		since: 'fpu-kvm-v1',
 		until: 'v5.17',
 		kernels: 'tglx x86/fpu-kvm',
@@ -128,7 +129,8 @@ const BEHAVIOURS: readonly Behaviour[] = [
 	{
 		id: 'set-cpuid2-sets-user-xfeatures',
 		summary:
-			'KVM_SET_CPUID2 overwrites fpstate->user_xfeatures with CPUID.0xD.0 AND supported XCR0, so KVM_SET_XSAVE rejects host-supported features hidden from the guest CPUID',
+			'KVM_SET_CPUID2 overwrites fpstate->user_xfeatures with CPUID.0xD.0 AND supported XCR0, ' +
+			'so KVM_SET_XSAVE rejects host-supported features hidden from the guest CPUID',
 		since: 'v5.17',
 		until: 'v6.12',
 		kernels: '5.17-rc6 (ad856280ddea) .. 6.5; fixed by 8647c52e9504 + 18164f66e6c5 (6.6)',

@@ -49,7 +49,8 @@ export const RULES = {
 	// vCPU (§2.2, §2.6)
 	'vcpu.create': R('KVM_CREATE_VCPU locks the process guest permission and starts with XCR0=1, XFD=0, XFD_ERR=0', '§2.2; core.c:198-255, x86.c:11561'),
 	'vcpu.create-library': R(
-		'vm_create_with_one_vcpu() creates the vCPU (locking the guest permission) and sets the CPUID the library cached before any permission request; GSX follows from it',
+		'vm_create_with_one_vcpu() creates the vCPU (locking the guest permission) and sets the CPUID the library cached ' +
+			'before any permission request; GSX follows from it',
 		'§2.2, §2.6; selftests lib/x86_64/processor.c:676 vm_arch_vcpu_add, 710-722 kvm_get_supported_cpuid',
 	),
 	'cpuid.post-run-identical': R('after KVM_RUN an identical CPUID is accepted without permission check or reallocation', '§2.6 step 3; cpuid.c:457-507'),
@@ -102,7 +103,8 @@ export const RULES = {
 	'msr.host-set-unsupported-bits': R('host writes with bits outside GSX & XTILEDATA fail (KVM_SET_MSRS processes 0)', '§2.9; x86.c:3703-3722'),
 	'msr.host-set': R('the value is stored; a non-zero XFD write on VMX disables XFD interception', '§2.9; x86.c:3703-3722, vmx.c:2256-2273, core.c:295-322'),
 	'hotplug.cycle-stale-cache': R(
-		'offlining and onlining a CPU resets MSR_IA32_XFD but leaves the per-CPU cache stale: a later XFD load may be skipped on that CPU, so XFD-dependent outcomes there are unspecified (host XRSTOR #NM possible)',
+		'offlining and onlining a CPU resets MSR_IA32_XFD but leaves the per-CPU cache stale: a later XFD load may be skipped on that CPU, ' +
+			'so XFD-dependent outcomes there are unspecified (host XRSTOR #NM possible)',
 		'§4 #10; 10e4b5166df9',
 	),
 	'hotplug.cycle': R(

@@ -96,7 +96,8 @@ export function printBuildSummary(print: Print, result: BuildResult, outDir: str
 	for (const w of result.warnings) print(pc.yellow(w));
 	const binDir = result.binaries.length ? result.binaries[0]!.slice(0, result.binaries[0]!.lastIndexOf('/')) : outDir;
 	print(
-		`built ${result.binaries.length} tests into ${binDir} (library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`,
+		`built ${result.binaries.length} tests into ${binDir} ` +
+			`(library ${result.libraryCached ? 'cached' : 'built'}, ${result.warnings.length} warnings in emitted files)`,
 	);
 }
 
@@ -110,11 +111,13 @@ export function printProbe(
 	const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 	print(`probe: Linux ${probe.kernelRelease}, KVM backend ${probe.backend}, /dev/kvm ${probe.devKvm ? 'usable' : 'NOT usable'}`);
 	print(
-		`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, default XSAVE size ${platform.userDefaultSize}`,
+		`platform host: XCR0 0x${platform.userMax.toString(16)}, XFD ${yesNo(platform.hasXfd)}, AMX ${yesNo(platform.hasAmx)}, ` +
+			`default XSAVE size ${platform.userDefaultSize}`,
 	);
 	const kvm = platform.kvm;
 	print(
-		`KVM offers guests: XCR0 0x${kvm.xcr0.toString(16)}, XFD ${yesNo(kvm.xfd)}, AMX ${yesNo(kvm.amx)}, CPUID.XSAVE ${yesNo(kvm.xsave)}, XFD MSRs ${yesNo(kvm.xfdMsrs)}`,
+		`KVM offers guests: XCR0 0x${kvm.xcr0.toString(16)}, XFD ${yesNo(kvm.xfd)}, AMX ${yesNo(kvm.amx)}, ` +
+			`CPUID.XSAVE ${yesNo(kvm.xsave)}, XFD MSRs ${yesNo(kvm.xfdMsrs)}`,
 	);
 	print(
 		mapped

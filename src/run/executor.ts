@@ -2,7 +2,7 @@
 // logic in run-suite.ts hands an executor a batch of executions and gets one outcome per execution.
 import type { CaseRun } from '../compare/compare.js';
 import type { ExpectedCase } from '../emit/expected-schema.js';
-import { KtapStream, type KtapDocument, type KtapTest, type Observation } from '../ktap/parse.js';
+import { KtapStream, type KtapDocument, type FktLines, type KtapTest } from '../ktap/parse.js';
 
 /** One run of one test binary: the whole family, or the cases named in args. */
 export interface Execution {
@@ -34,7 +34,7 @@ export interface ExecutionOutcome {
 
 export interface ExecutionHooks {
 	/** A top-level result line of the execution is complete. */
-	readonly onTest: (execution: Execution, test: KtapTest, observations: readonly Observation[]) => void;
+	readonly onTest: (execution: Execution, test: KtapTest, seen: FktLines) => void;
 	readonly onHeartbeat: (execution: Execution, results: number, elapsedMs: number) => void;
 }
 

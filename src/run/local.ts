@@ -34,7 +34,7 @@ async function runOne(
 		caseTimeoutMs,
 		deadline,
 		heartbeat: (results, elapsed) => hooks.onHeartbeat(execution, results, elapsed),
-		onTest: (test, observations) => hooks.onTest(execution, test, observations),
+		onTest: (test, seen) => hooks.onTest(execution, test, seen),
 		abort,
 	});
 	return {

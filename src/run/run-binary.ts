@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KtapStream, type KtapDocument, type KtapTest, type Observation } from '../ktap/parse.js';
+import { KtapStream, type KtapDocument, type FktLines, type KtapTest } from '../ktap/parse.js';
 
 export interface BinaryRun {
 	readonly output: string;
@@ -28,7 +28,7 @@ export interface BinaryRunOptions {
 	readonly heartbeat?: (results: number, elapsedMs: number) => void;
 	readonly heartbeatMs?: number;
 	/** Called for each top-level result as soon as its line is complete. */
-	readonly onTest?: (test: KtapTest, observations: readonly Observation[]) => void;
+	readonly onTest?: (test: KtapTest, seen: FktLines) => void;
 	readonly env?: NodeJS.ProcessEnv;
 	/** Stops the binary as a timeout does (SIGTERM, then SIGKILL); an aborted signal starts nothing. */
 	readonly abort?: AbortSignal;
@@ -59,10 +59,10 @@ export function runBinary(path: string, args: readonly string[], options: Binary
 		let results = 0;
 		let lastProgress = started;
 		// stdout and stderr share one stream, in arrival order, as on a terminal.
-		const ktap = new KtapStream((test, observations) => {
+		const ktap = new KtapStream((test, seen) => {
 			results++;
 			lastProgress = Date.now();
-			options.onTest?.(test, observations);
+			options.onTest?.(test, seen);
 		});
 		let stopped: BinaryRun['stopped'] = null;
 		let exited = false;

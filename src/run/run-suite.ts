@@ -11,7 +11,7 @@ import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compa
 import { layout, testName, familiesOf } from '../emit/layout.js';
 import type { ExpectedCase, ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
-import type { KtapTest, Observation } from '../ktap/parse.js';
+import type { FktLines, KtapTest } from '../ktap/parse.js';
 import { interruptedStop, type Execution, type ExecutionOutcome, type Executor, type Stop } from './executor.js';
 
 export interface Shard {
@@ -188,12 +188,12 @@ async function runStreaming(
 	const outcomes = await request.executor.run(
 		executions,
 		{
-			onTest: (execution, test, observations) => {
+			onTest: (execution, test, lines) => {
 				const expected = execution.cases.find((c) => c.id === test.name);
 				const earlier = seen.get(test.name);
 				// A third result adds nothing to the error the second one made.
 				if (!expected || earlier?.again) return;
-				const run = reportedRun(execution, test, observations);
+				const run = reportedRun(execution, test, lines);
 				if (earlier) earlier.again = true;
 				else seen.set(test.name, { run, again: false });
 				const final = earlier ? reportedTwice(earlier.run, run) : run;
@@ -212,12 +212,12 @@ async function runStreaming(
 	return outcomes;
 }
 
-function reportedRun(execution: Execution, test: KtapTest, observations: readonly Observation[]): CaseRun {
-	const mine = observations.filter((o) => o.caseId === test.name);
+function reportedRun(execution: Execution, test: KtapTest, lines: FktLines): CaseRun {
 	return {
 		binary: execution.binary,
 		result: test,
-		observations: mine,
+		observations: lines.observations.filter((o) => o.caseId === test.name),
+		mismatchSteps: lines.mismatches.filter((m) => m.caseId === test.name).map((m) => m.step),
 		stopped: null,
 		durationMs: null,
 		log: [...test.diagnostics, `${test.status} ${test.name}`],
@@ -238,6 +238,7 @@ function stoppedCase(execution: Execution, c: ExpectedCase, outcome: ExecutionOu
 		binary: execution.binary,
 		result: null,
 		observations,
+		mismatchSteps: outcome.doc.mismatches.filter((m) => m.caseId === c.id).map((m) => m.step),
 		stopped: stop,
 		durationMs: outcome.durationMs,
 		log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail],
@@ -250,7 +251,7 @@ function notRunStop(reason: string): Stop {
 
 /** A case its binary never reached: the target died or the run was interrupted. */
 function unfinishedCase(execution: Execution, stop: Stop): CaseRun {
-	return { binary: execution.binary, result: null, observations: [], stopped: stop, durationMs: null, log: [stop.reason] };
+	return { binary: execution.binary, result: null, observations: [], mismatchSteps: [], stopped: stop, durationMs: null, log: [stop.reason] };
 }
 
 function writeCaseLog(outDir: string, id: string, run: CaseRun): void {

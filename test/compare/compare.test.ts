@@ -12,7 +12,18 @@ import { expectedCase } from '../../src/emit/expected.js';
 import type { ExpectedCase } from '../../src/emit/expected-schema.js';
 import { regressionCases } from '../../src/enumerate/regressions.js';
 import { parseKtap } from '../../src/ktap/parse.js';
-import { evaluate, platformFromProbe, platformSchema, probeSchema, revision, toPlatform, type Op, type Outcome, type Platform } from '../../src/model/index.js';
+import {
+	evaluate,
+	matches,
+	platformFromProbe,
+	platformSchema,
+	probeSchema,
+	revision,
+	toPlatform,
+	type Op,
+	type Outcome,
+	type Platform,
+} from '../../src/model/index.js';
 import { platform as shipped } from '../model/contract-harness.js';
 
 const shippedIssues = (name: string) => parseKnownIssues(readFileSync(join(REPO, 'known-issues', name), 'utf8'), name);
@@ -35,21 +46,29 @@ function printed(matcher: string): string {
 	return bits ? bits[1]! : matcher === '*' ? '0' : matcher;
 }
 
-/** A KTAP log of one case printing these outcomes (matchers made concrete), then ok. */
+/**
+ * A KTAP log of one case printing these outcomes (matchers made concrete), as the emitted C writes it:
+ * a step that does not match the expectation gets an fkt-mismatch line, and the case is then not ok.
+ */
 function logOf(c: ExpectedCase, outcomes: readonly Outcome[], edit: (step: number, fields: Record<string, string>) => void = () => {}): string {
-	const lines = c.steps.map((s, i) => {
+	let ok = true;
+	const lines = c.steps.flatMap((s, i) => {
 		const fields = Object.fromEntries(Object.entries(outcomes[i]!).map(([k, v]) => [k, printed(v)]));
 		edit(s.index, fields);
-		return `# fkt ${c.id} ${s.index} ${s.op} ${Object.entries(fields)
+		const line = `# fkt ${c.id} ${s.index} ${s.op} ${Object.entries(fields)
 			.map(([k, v]) => `${k}=${v}`)
 			.join(' ')}`;
+		const same = Object.entries(s.expect).every(([k, m]) => fields[k] !== undefined && matches(m, fields[k]));
+		ok &&= same;
+		return same ? [line] : [line, `# fkt-mismatch ${c.id} ${s.index}`];
 	});
-	return `1..1\n${lines.join('\n')}\nok 1 ${c.id}\n`;
+	return `1..1\n${lines.join('\n')}\n${ok ? 'ok' : 'not ok'} 1 ${c.id}\n`;
 }
 
 function runOf(log: string, stopped: CaseRun['stopped'] = null): CaseRun {
 	const doc = parseKtap(log);
-	return { binary: 'fkt_x_test', result: doc.tests[0] ?? null, observations: doc.observations, stopped, durationMs: null, log: [] };
+	const mismatchSteps = doc.mismatches.map((m) => m.step);
+	return { binary: 'fkt_x_test', result: doc.tests[0] ?? null, observations: doc.observations, mismatchSteps, stopped, durationMs: null, log: [] };
 }
 
 const ctxOf = (on: Platform, issues: readonly KnownIssue[], scope: CompareContext['scope'], rev = 'mainline' as const): CompareContext => ({
@@ -112,6 +131,19 @@ describe('compareCase statuses without deviations', () => {
 	test('PASS and FAIL', () => {
 		expect(compareCase(avxCase, runOf(good), ctx)).toMatchObject({ status: 'PASS', reason: null, difference: null, differences: [], note: null });
 		expect(compareCase(avxCase, runOf(logOf(avxCase, pvmObserved)), ctx)).toMatchObject({ status: 'FAIL', difference: { step: 2, observed: 'none' } });
+	});
+	test("ERROR when the binary's own comparison and the tool's name different steps", () => {
+		const flagged = good.replace(`\nok 1`, `\n# fkt-mismatch ${avxCase.id} 0\nnot ok 1`);
+		expect(compareCase(avxCase, runOf(flagged), ctx)).toMatchObject({
+			status: 'ERROR',
+			reason: "the test binary's own comparison differs from the tool's: it found step 0 different from the model, the tool no step",
+		});
+		const unflagged = logOf(avxCase, pvmObserved).replace(/# fkt-mismatch .*\n/g, '');
+		expect(compareCase(avxCase, runOf(unflagged), ctx)).toMatchObject({
+			status: 'ERROR',
+			reason: "the test binary's own comparison differs from the tool's: it found no step different from the model, the tool steps 2, 3, 4",
+			difference: { step: 2, observed: 'none' },
+		});
 	});
 	test('SKIP from the model or from the binary', () => {
 		expect(compareCase({ ...avxCase, skip: 'platform host lacks AMX in KVM' }, runOf(good), ctx)).toMatchObject({

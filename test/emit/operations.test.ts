@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadPlatform, loadRevision, shippedPlatforms } from '../../src/cli/inputs.js';
+import { expectedCase } from '../../src/emit/expected.js';
+import { expectedCaseSchema } from '../../src/emit/expected-schema.js';
 import { buildSuite } from '../../src/enumerate/suite.js';
 import { OPERATIONS, REVISION_ORDER, UNSPECIFIED, VALUE_FORMATS, evaluate, type OpName } from '../../src/model/index.js';
 import { REPO } from '../helpers.js';
@@ -21,6 +23,8 @@ function fieldTables(): string {
 	const formats = Object.entries(VALUE_FORMATS).map(([name, f]) => `| ${name} | ${f.doc} |`);
 	return ['| op | fields |', '|---|---|', ...rows, '', '| format | written as |', '|---|---|', ...formats].join('\n') + '\n';
 }
+
+const everySuite = () => shippedPlatforms().flatMap((id) => REVISION_ORDER.map((rev) => ({ platform: loadPlatform(id), rev: loadRevision(rev) })));
 
 describe('operations registry', () => {
 	test('every operation has a case in the C step executor', () => {
@@ -44,25 +48,26 @@ describe('operations registry', () => {
 		expect(table).toBe(fieldTables());
 	});
 
+	test('on every shipped platform and revision, the arguments of every step are what the registry declares', () => {
+		for (const { platform, rev } of everySuite())
+			for (const c of buildSuite({ platform, rev, seed: 1, strength: 3 }).cases) expectedCaseSchema.parse(expectedCase(c, platform, rev));
+	});
+
 	test('on every shipped platform and revision, the model observes only declared fields, in their formats', () => {
 		const wrong = new Set<string>();
-		for (const platformId of shippedPlatforms()) {
-			const platform = loadPlatform(platformId);
-			for (const revId of REVISION_ORDER) {
-				const rev = loadRevision(revId);
-				for (const c of buildSuite({ platform, rev, seed: 1, strength: 2 }).cases) {
-					evaluate(c.steps, platform, rev).results.forEach((r, i) => {
-						const op = OPERATIONS[c.steps[i]!.op];
-						for (const [field, value] of Object.entries(r.outcome)) {
-							const declared = (op.observes as Record<string, { format: keyof typeof VALUE_FORMATS }>)[field];
-							// A mask may be a bits: matcher; any field may be unspecified.
-							const ok =
-								declared &&
-								(value === UNSPECIFIED || VALUE_FORMATS[declared.format].pattern.test(value) || (declared.format === 'hex' && value.startsWith('bits:')));
-							if (!ok) wrong.add(`${c.steps[i]!.op} ${field}=${value}`);
-						}
-					});
-				}
+		for (const { platform, rev } of everySuite()) {
+			for (const c of buildSuite({ platform, rev, seed: 1, strength: 3 }).cases) {
+				evaluate(c.steps, platform, rev).results.forEach((r, i) => {
+					const op = OPERATIONS[c.steps[i]!.op];
+					for (const [field, value] of Object.entries(r.outcome)) {
+						const declared = (op.observes as Record<string, { format: keyof typeof VALUE_FORMATS }>)[field];
+						// A mask may be a bits: matcher; any field may be unspecified.
+						const ok =
+							declared &&
+							(value === UNSPECIFIED || VALUE_FORMATS[declared.format].pattern.test(value) || (declared.format === 'hex' && value.startsWith('bits:')));
+						if (!ok) wrong.add(`${c.steps[i]!.op} ${field}=${value}`);
+					}
+				});
 			}
 		}
 		expect([...wrong]).toEqual([]);

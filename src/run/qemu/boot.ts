@@ -88,7 +88,8 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 		...modules.map((m) => ({ path: m.guest, mode: 0o644, source: { file: m.host } })),
 	]);
 	target.progress(
-		`${name}: Linux ${target.kernel.release} in QEMU (${target.accel}, -cpu ${target.cpu}), ${execs.length} runs, initramfs ${(archive.bytes / 1048576).toFixed(1)} MiB`,
+		`${name}: Linux ${target.kernel.release} in QEMU (${target.accel}, -cpu ${target.cpu}), ` +
+			`${execs.length} runs, initramfs ${(archive.bytes / 1048576).toFixed(1)} MiB`,
 	);
 	const started = Date.now();
 	const argv = [
@@ -187,12 +188,17 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 		qemu.stderr!.on('data', (chunk: Buffer) => {
 			stderr = (stderr + chunk.toString('utf8')).slice(-8192);
 		});
+		const silentFor = () => Date.now() - lastData;
+		const silenceLimit = () => (sawStart ? target.caseTimeoutMs + SILENCE_MARGIN_MS : BOOT_GRACE_MS);
 		const watchdog = setInterval(() => {
-			const now = Date.now();
-			const silence = now - lastData;
-			if (now >= deadline) stop({ kind: 'deadline' });
-			else if (silence > (sawStart ? target.caseTimeoutMs + SILENCE_MARGIN_MS : BOOT_GRACE_MS)) {
-				stop({ kind: 'silent', seconds: Math.round(silence / 1000), evidence: consoleLine(consoleLog, HANG) });
+			if (Date.now() >= deadline) stop({ kind: 'deadline' });
+			else if (silentFor() > silenceLimit()) {
+				// Timers run before I/O in Node's loop: after a stall of this process the guest's output may
+				// be waiting in the pipe. Look again once it has been read.
+				setImmediate(() => {
+					if (!finished && silentFor() > silenceLimit())
+						stop({ kind: 'silent', seconds: Math.round(silentFor() / 1000), evidence: consoleLine(consoleLog, HANG) });
+				});
 			}
 		}, 250);
 		qemu.on('error', (error) => {

@@ -41,9 +41,9 @@ export function qemuExecutor(target: QemuTarget): Executor {
 								output: [],
 								started: Date.now(),
 								results: 0,
-								stream: new KtapStream((test, observations) => {
+								stream: new KtapStream((test, seen) => {
 									running.results++;
-									hooks.onTest(execution, test, observations);
+									hooks.onTest(execution, test, seen);
 								}),
 							};
 							current = running;
@@ -68,7 +68,12 @@ export function qemuExecutor(target: QemuTarget): Executor {
 				clearInterval(heartbeat);
 			}
 			const interrupted = current as Running | null;
-			if (interrupted) outcomes.set(interrupted.execution.id, { ...finished(interrupted, stopOfBoot(record), []), notRun: `the guest ${endedHow(record)}` });
+			if (interrupted) {
+				// Where a silent guest stopped: the last line the binary printed.
+				const last = interrupted.output.at(-1);
+				const where = record.end.kind === 'silent' && last !== undefined ? ` (its last line: ${JSON.stringify(last.slice(0, 200))})` : '';
+				outcomes.set(interrupted.execution.id, { ...finished(interrupted, stopOfBoot(record), []), notRun: `the guest ${endedHow(record)}${where}` });
+			}
 			return executions.map(
 				(e) =>
 					outcomes.get(e.id) ?? {
