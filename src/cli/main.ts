@@ -6,7 +6,7 @@ import { explainCase } from '../enumerate/explain.js';
 import { GENERATOR, expectedCase } from '../emit/expected.js';
 import { expectedJsonSchema } from '../emit/expected-schema.js';
 import { generate, toJson, writeGenerated } from '../emit/generate.js';
-import { modelHash } from '../emit/model-hash.js';
+import { defaultProbePath, generateRequest, probedPlatform, type SuiteSpec } from '../emit/generate-request.js';
 import { existsSync } from 'node:fs';
 import { assertNoLinksInside, assertOutputFolderUsable, assertWritableFile, holdOutputFolder, writeOutputFile } from '../emit/write-output.js';
 import { assertMakeSafeFlag, assertMakeSafePath } from '../command.js';
@@ -41,18 +41,7 @@ import { readBaseline } from '../report/json.js';
 import { writeReports } from '../report/write.js';
 import { compareWithBaseline } from '../compare/baseline.js';
 import { parseCasePattern } from '../compare/known-issues.js';
-import {
-	defaultProbePath,
-	probedPlatform,
-	loadPlatform,
-	loadRevision,
-	parseDialect,
-	parseJobs,
-	parsePositive,
-	parseSeconds,
-	parseSeed,
-	parseStrength,
-} from './inputs.js';
+import { parseDialect, parseJobs, parsePositive, parseSeconds } from './inputs.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { availableParallelism, constants } from 'node:os';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
@@ -81,24 +70,6 @@ interface RunCliOptions {
 	qemu?: string;
 	memory: string;
 	smp: string;
-}
-
-interface SuiteOptions {
-	platform: string;
-	kernel: string;
-	seed: string;
-	strength: string;
-	probe?: string;
-}
-
-function suiteRequest(o: SuiteOptions) {
-	return {
-		platform: loadPlatform(o.platform, o.probe),
-		rev: loadRevision(o.kernel, o.probe),
-		seed: parseSeed(o.seed),
-		strength: parseStrength(o.strength),
-		modelHash: modelHash(),
-	};
 }
 
 function addSuiteOptions(cmd: Command, required: boolean): Command {
@@ -164,8 +135,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 
 	addSuiteOptions(cli.command('generate').description('write expected.json and manifest.json for a platform and revision'), true)
 		.option('--out <dir>', 'output folder', 'out')
-		.action((o: SuiteOptions & { out: string }) => {
-			const request = suiteRequest(o);
+		.action((o: SuiteSpec & { out: string }) => {
+			const request = generateRequest(o);
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
@@ -173,8 +144,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 
 	addSuiteOptions(cli.command('list').description('list the case ids of a suite'), false)
 		.option('--family <family>', 'only this family (e.g. core, xcr0.guest-xsetbv, regression)')
-		.action((o: SuiteOptions & { family?: string }) => {
-			const request = suiteRequest(o);
+		.action((o: SuiteSpec & { family?: string }) => {
+			const request = generateRequest(o);
 			const suite = buildSuite(request);
 			const families = [...new Set(suite.cases.map((c) => c.family))];
 			if (o.family && !families.includes(o.family)) throw new UsageError(`unknown family '${o.family}' (known: ${families.join(', ')})`);
@@ -188,8 +159,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 	addSuiteOptions(
 		cli.command('explain').argument('<case-id>').description("show a case's steps, the outcome under every revision and the deciding rules"),
 		false,
-	).action((id: string, o: SuiteOptions) => {
-		const request = suiteRequest(o);
+	).action((id: string, o: SuiteSpec) => {
+		const request = generateRequest(o);
 		const found = buildSuite(request).cases.find((c) => c.id === id);
 		if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
 		printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
@@ -349,7 +320,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			// Without KVM every case would SKIP and the run would look green.
 			if (!probe.devKvm)
 				throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
-			const request = suiteRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
+			const request = generateRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
