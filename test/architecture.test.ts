@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { REPO } from './helpers.js';
 
 /** Pipeline order; '(shared)' is the top of src/ (errors, external commands, input files). */
-const STAGES = ['(shared)', 'model', 'ktap', 'enumerate', 'emit', 'tree', 'build', 'compare', 'run', 'report', 'cli'];
+const STAGES = ['(shared)', 'model', 'ktap', 'enumerate', 'emit', 'tree', 'build', 'compare', 'run', 'report', 'check', 'cli'];
 const SRC = join(REPO, 'src');
 
 function sources(dir: string): string[] {

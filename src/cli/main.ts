@@ -1,21 +1,25 @@
 // Command-line wiring only: parse, call the stage, print through report/console.
 import { Command, CommanderError } from 'commander';
-import { join, resolve } from 'node:path';
-import { buildSuite } from '../enumerate/suite.js';
-import { explainCase } from '../enumerate/explain.js';
+import { existsSync } from 'node:fs';
+import { availableParallelism, constants } from 'node:os';
+import { resolve } from 'node:path';
+import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
+import { runCheck, type CheckRequest } from '../check/check.js';
+import { runTests } from '../check/run-job.js';
+import { assertMakeSafeFlag, assertMakeSafePath } from '../command.js';
+import { parseCasePattern } from '../compare/known-issues.js';
 import { GENERATOR, expectedCase } from '../emit/expected.js';
 import { expectedJsonSchema } from '../emit/expected-schema.js';
+import { defaultProbePath, generateRequest, probedPlatform, type SuiteSpec } from '../emit/generate-request.js';
 import { generate, toJson, writeGenerated } from '../emit/generate.js';
-import { modelHash } from '../emit/model-hash.js';
-import { existsSync } from 'node:fs';
 import { assertNoLinksInside, assertOutputFolderUsable, assertWritableFile, holdOutputFolder, writeOutputFile } from '../emit/write-output.js';
-import { assertMakeSafeFlag, assertMakeSafePath } from '../command.js';
-import { printable } from '../input-file.js';
+import { explainCase } from '../enumerate/explain.js';
 import { FAMILIES } from '../enumerate/families/index.js';
-import { writableFolder } from './folders.js';
+import { buildSuite } from '../enumerate/suite.js';
 import { InfrastructureError, UsageError } from '../errors.js';
+import { printable } from '../input-file.js';
+import { REVISION_ORDER, allBehaviours, revision, revisionForRelease } from '../model/index.js';
 import {
-	printBaseline,
 	printBuildSummary,
 	printCaseList,
 	printCaseResult,
@@ -25,44 +29,24 @@ import {
 	printHeartbeat,
 	printProbe,
 	printRevisions,
-	printRunSummary,
 	printTree,
 	type Print,
 } from '../report/console.js';
-import { REVISION_ORDER, allBehaviours, revision, revisionForRelease } from '../model/index.js';
+import { readBaseline } from '../report/json.js';
 import { runProbe } from '../run/probe.js';
 import { ACCELS, parseAccel } from '../run/qemu/accel.js';
-import type { QemuTarget } from '../run/qemu/boot.js';
-import { probeInGuest } from '../run/qemu/guest-probe.js';
-import { prepareQemuTarget } from '../run/qemu/target.js';
-import { addKernelCommand } from './kernel-command.js';
-import { loadKnownIssues, parseShard, runOutputFolder } from '../run/run-command.js';
-import { readBaseline } from '../report/json.js';
-import { writeReports } from '../report/write.js';
-import { compareWithBaseline } from '../compare/baseline.js';
-import { parseCasePattern } from '../compare/known-issues.js';
-import {
-	defaultProbePath,
-	probedPlatform,
-	loadPlatform,
-	loadRevision,
-	parseDialect,
-	parseJobs,
-	parsePositive,
-	parseSeconds,
-	parseSeed,
-	parseStrength,
-} from './inputs.js';
-import { DIALECTS, type Dialect } from '../tree/detect.js';
-import { availableParallelism, constants } from 'node:os';
-import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
+import type { QemuOptions } from '../run/qemu/target.js';
+import { loadKnownIssues, parseShard, type RunRequest } from '../run/run-command.js';
+import { DIALECTS } from '../tree/detect.js';
 import { DEBIAN_SOURCES, defaultCacheDir } from '../tree/prepare.js';
 import { checkTreeSpec, prepareTree, resolveTree } from '../tree/resolve.js';
-import { checkPlan } from '../run/check-plan.js';
+import { writableFolder } from './folders.js';
+import { parseDialect, parseJobs, parsePositive, parseSeconds } from './inputs.js';
+import { addKernelCommand } from './kernel-command.js';
 
-interface RunCliOptions {
+/** The options of `run` and `check` as commander gives them: strings, checked into a RunRequest. */
+interface RunFlags {
 	out: string;
-	dialect?: string;
 	knownIssues: string[];
 	caseTimeout: string;
 	timeout: string;
@@ -83,22 +67,14 @@ interface RunCliOptions {
 	smp: string;
 }
 
-interface SuiteOptions {
-	platform: string;
-	kernel: string;
+/** `check`'s options on top of those it shares with `run`. */
+interface CheckFlags extends RunFlags {
+	platform?: string;
+	kernel?: string;
+	tree?: string;
+	cflags?: string;
 	seed: string;
 	strength: string;
-	probe?: string;
-}
-
-function suiteRequest(o: SuiteOptions) {
-	return {
-		platform: loadPlatform(o.platform, o.probe),
-		rev: loadRevision(o.kernel, o.probe),
-		seed: parseSeed(o.seed),
-		strength: parseStrength(o.strength),
-		modelHash: modelHash(),
-	};
 }
 
 function addSuiteOptions(cmd: Command, required: boolean): Command {
@@ -117,8 +93,8 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 /** Commands whose --out is an output folder (for probe and schema it is a file). */
 const OUT_FOLDER_COMMANDS = new Set(['generate', 'build', 'run', 'check']);
 
-/** Everything run and check take from the user, parsed and checked before any work. */
-function runPreflight(o: RunCliOptions) {
+/** What run and check share, checked in this order: the first bad option is the one reported. */
+function sharedRunRequest(o: RunFlags, print: Print): Omit<RunRequest, 'dialect' | 'qemu'> {
 	const reportFile = (path: string | undefined, option: string) => {
 		if (path === undefined) return undefined;
 		const absolute = resolve(path);
@@ -130,16 +106,64 @@ function runPreflight(o: RunCliOptions) {
 		const unknown = o.family.find((f) => !known.has(f));
 		if (unknown) throw new UsageError(`unknown --family '${printable(unknown)}' (known: ${[...known].join(', ')})`);
 	}
-	loadKnownIssues(o.knownIssues);
+	const issues = loadKnownIssues(o.knownIssues);
 	o.case?.forEach(parseCasePattern);
 	const baseline = o.baseline === undefined ? null : readBaseline(o.baseline);
 	return {
+		outDir: o.out,
+		issues,
 		baseline,
 		caseTimeoutMs: parseSeconds(o.caseTimeout, '--case-timeout') * 1000,
 		overallTimeoutMs: parseSeconds(o.timeout, '--timeout') * 1000,
 		jobs: parseJobs(o.jobs),
 		shard: o.shard ? parseShard(o.shard) : null,
+		families: o.family ?? null,
+		cases: o.case ?? null,
 		reports: { json: reportFile(o.json, '--json'), junit: reportFile(o.junit, '--junit'), ktap: reportFile(o.ktap, '--ktap') },
+		onCase: (r) => printCaseResult(print, r),
+		onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
+	};
+}
+
+/** The QEMU options of --kernel-image, or null to run on this machine's kernel. */
+function qemuOptions(o: RunFlags): QemuOptions | null {
+	if (!o.kernelImage) {
+		const stray = [o.accel !== 'auto' && '--accel', o.cpu && '--cpu', o.qemu && '--qemu'].filter(Boolean);
+		if (stray.length) throw new UsageError(`${stray.join(', ')} only apply with --kernel-image`);
+		return null;
+	}
+	return {
+		kernelImage: o.kernelImage,
+		accel: parseAccel(o.accel),
+		...(o.cpu ? { cpu: o.cpu } : {}),
+		...(o.qemu ? { qemu: o.qemu } : {}),
+		memoryMiB: parsePositive(o.memory, '--memory'),
+		smp: parsePositive(o.smp, '--smp'),
+		cacheDir: o.cache,
+	};
+}
+
+function runRequest(o: RunFlags & { dialect?: string }, print: Print): RunRequest {
+	const shared = sharedRunRequest(o, print);
+	const dialect = o.dialect ? parseDialect(o.dialect) : undefined;
+	assertNoLinksInside(o.out);
+	return { ...shared, ...(dialect ? { dialect } : {}), qemu: qemuOptions(o) };
+}
+
+function checkRequest(o: CheckFlags, print: Print): CheckRequest {
+	// Every option is checked before the probe, so a bad one costs nothing; the suite's (--platform,
+	// --kernel, --seed, --strength) are read with the probe report, once it is written.
+	const shared = sharedRunRequest(o, print);
+	if (o.tree) checkTreeSpec(o.tree);
+	for (const flag of (o.cflags ?? '').split(/\s+/).filter(Boolean)) assertMakeSafeFlag(flag, '--cflags flag', (m) => new UsageError(m));
+	assertMakeSafePath(o.out, 'the output folder', (m) => new UsageError(m));
+	assertMakeSafePath(o.cache, 'the cache folder', (m) => new UsageError(m));
+	const qemu = qemuOptions(o);
+	return {
+		suite: { platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength },
+		choices: { ...(o.tree ? { tree: o.tree } : {}), ...(o.cflags !== undefined ? { cflags: o.cflags } : {}) },
+		cacheDir: o.cache,
+		run: { ...shared, qemu },
 	};
 }
 
@@ -164,8 +188,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 
 	addSuiteOptions(cli.command('generate').description('write expected.json and manifest.json for a platform and revision'), true)
 		.option('--out <dir>', 'output folder', 'out')
-		.action((o: SuiteOptions & { out: string }) => {
-			const request = suiteRequest(o);
+		.action((o: SuiteSpec & { out: string }) => {
+			const request = generateRequest(o);
 			const generated = generate(request);
 			writeGenerated(resolve(o.out), generated);
 			printGenerateSummary(print, generated.manifest, o.out);
@@ -173,8 +197,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 
 	addSuiteOptions(cli.command('list').description('list the case ids of a suite'), false)
 		.option('--family <family>', 'only this family (e.g. core, xcr0.guest-xsetbv, regression)')
-		.action((o: SuiteOptions & { family?: string }) => {
-			const request = suiteRequest(o);
+		.action((o: SuiteSpec & { family?: string }) => {
+			const request = generateRequest(o);
 			const suite = buildSuite(request);
 			const families = [...new Set(suite.cases.map((c) => c.family))];
 			if (o.family && !families.includes(o.family)) throw new UsageError(`unknown family '${o.family}' (known: ${families.join(', ')})`);
@@ -188,8 +212,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 	addSuiteOptions(
 		cli.command('explain').argument('<case-id>').description("show a case's steps, the outcome under every revision and the deciding rules"),
 		false,
-	).action((id: string, o: SuiteOptions) => {
-		const request = suiteRequest(o);
+	).action((id: string, o: SuiteSpec) => {
+		const request = generateRequest(o);
 		const found = buildSuite(request).cases.find((c) => c.id === id);
 		if (!found) throw new UsageError(`no case '${id}' for platform ${o.platform}, seed ${o.seed}, strength ${o.strength} (see 'fpu-kvm-testgen list')`);
 		printExplain(print, { id, title: found.title, platform: request.platform.id, builtFor: request.rev.id }, explainCase(found, request.platform));
@@ -262,65 +286,10 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 			.option('--smp <n>', 'guest CPUs with --kernel-image', '2')
 			.option('--cache <dir>', 'cache folder (trees, builds, kernel images, probe)', defaultCacheDir());
 
-	/** The QEMU target of --kernel-image, or undefined to run on this machine's kernel. */
-	const qemuTarget = async (o: RunCliOptions) => {
-		if (!o.kernelImage) {
-			const stray = [o.accel !== 'auto' && '--accel', o.cpu && '--cpu', o.qemu && '--qemu'].filter(Boolean);
-			if (stray.length) throw new UsageError(`${stray.join(', ')} only apply with --kernel-image`);
-			return undefined;
-		}
-		const options = {
-			kernelImage: o.kernelImage,
-			accel: parseAccel(o.accel),
-			...(o.cpu ? { cpu: o.cpu } : {}),
-			...(o.qemu ? { qemu: o.qemu } : {}),
-			memoryMiB: parsePositive(o.memory, '--memory'),
-			smp: parsePositive(o.smp, '--smp'),
-			cacheDir: o.cache,
-		};
-		return prepareQemuTarget(options, resolve(o.out), parseSeconds(o.caseTimeout, '--case-timeout') * 1000, print);
-	};
-
-	const runAndReport = async (o: RunCliOptions, checked: ReturnType<typeof runPreflight>, dialect?: Dialect, qemu?: QemuTarget) => {
-		// Ctrl-C or a CI runner's SIGTERM stops the running binaries; the summary and the reports of what
-		// finished still come out. A second signal finds no handler and ends the process at once.
-		const interrupt = new AbortController();
-		const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
-		process.once('SIGINT', onSignal);
-		process.once('SIGTERM', onSignal);
-		const report = await runOutputFolder({
-			...(qemu ? { qemu } : {}),
-			outDir: o.out,
-			...(dialect ? { dialect } : {}),
-			knownIssues: o.knownIssues,
-			caseTimeoutMs: checked.caseTimeoutMs,
-			overallTimeoutMs: checked.overallTimeoutMs,
-			jobs: checked.jobs,
-			shard: checked.shard,
-			families: o.family ?? null,
-			cases: o.case ?? null,
-			onCase: (r) => printCaseResult(print, r),
-			onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
-			abort: interrupt.signal,
-		}).finally(() => {
-			process.off('SIGINT', onSignal);
-			process.off('SIGTERM', onSignal);
-		});
-		writeReports(report, checked.reports);
-		const signal = interrupt.signal.aborted ? (interrupt.signal.reason as NodeJS.Signals) : null;
-		printRunSummary(print, report, signal);
-		if (checked.baseline) printBaseline(print, compareWithBaseline(report, checked.baseline));
-		// 128 + the signal's number, as a shell reports a command that a signal ended: 130 SIGINT, 143 SIGTERM.
-		outcome.exitCode = signal ? 128 + constants.signals[signal] : report.exitCode;
-	};
-
 	addRunOptions(cli.command('run').description('run a generated and built suite against the running kernel and compare every step with the model'))
 		.option('--dialect <dialect>', `which build to run when there are several: ${DIALECTS.join(', ')}`)
-		.action(async (o: RunCliOptions & { dialect?: string }) => {
-			const checked = runPreflight(o);
-			const dialect = o.dialect ? parseDialect(o.dialect) : undefined;
-			assertNoLinksInside(o.out);
-			await runAndReport(o, checked, dialect, await qemuTarget(o));
+		.action(async (o: RunFlags & { dialect?: string }) => {
+			outcome.exitCode = await runTests(runRequest(o, print), print);
 		});
 
 	addRunOptions(
@@ -334,45 +303,8 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		.option('--cflags <flags>', 'extra compiler flags (default: -mgeneral-regs-only where KVM emulates guest code)')
 		.option('--seed <n>', 'seed for tie-breaking in the covering arrays', '1')
 		.option('--strength <t>', 'strength of the core covering array', '3')
-		.action(async (o: RunCliOptions & { platform?: string; kernel?: string; tree?: string; cflags?: string; seed: string; strength: string }) => {
-			// Every option is checked before the probe, so a bad one costs nothing.
-			const checked = runPreflight(o);
-			if (o.tree) checkTreeSpec(o.tree);
-			for (const flag of (o.cflags ?? '').split(/\s+/).filter(Boolean)) assertMakeSafeFlag(flag, '--cflags flag', (m) => new UsageError(m));
-			assertMakeSafePath(o.out, 'the output folder', (m) => new UsageError(m));
-			assertMakeSafePath(o.cache, 'the cache folder', (m) => new UsageError(m));
-			const qemu = await qemuTarget(o);
-			const probePath = join(o.cache, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
-			const probe = qemu ? await probeInGuest(qemu, probePath, Date.now() + parseSeconds(o.timeout, '--timeout') * 1000) : await runProbe(o.cache, probePath);
-			const mapped = revisionForRelease(probe.kernelRelease);
-			printProbe(print, probe, probedPlatform(probe, probePath), mapped, probePath);
-			// Without KVM every case would SKIP and the run would look green.
-			if (!probe.devKvm)
-				throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
-			const request = suiteRequest({ platform: o.platform ?? 'host', kernel: o.kernel ?? 'host', seed: o.seed, strength: o.strength, probe: probePath });
-			const generated = generate(request);
-			writeGenerated(resolve(o.out), generated);
-			printGenerateSummary(print, generated.manifest, o.out);
-			const plan = checkPlan(probe, {
-				...(o.tree ? { tree: o.tree } : {}),
-				...(o.cflags !== undefined ? { cflags: o.cflags } : {}),
-				inQemu: qemu !== undefined,
-			});
-			if (plan.treeReason) print(`selftests library: ${plan.tree} (${plan.treeReason})`);
-			const info = await resolveTree(plan.tree, o.cache, print);
-			if (plan.cflagsReason) print(`compiler flags: ${plan.cflags.join(' ')} (${plan.cflagsReason})`);
-			const built = await buildSelftests({
-				tree: info,
-				outDir: resolve(o.out),
-				cacheDir: o.cache,
-				cflags: plan.cflags,
-				werror: false,
-				static: plan.static,
-				jobs: availableParallelism(),
-				progress: print,
-			});
-			printBuildSummary(print, built, o.out);
-			await runAndReport(o, checked, info.dialect, qemu);
+		.action(async (o: CheckFlags) => {
+			outcome.exitCode = await runCheck(checkRequest(o, print), print);
 		});
 
 	addKernelCommand(cli, print);

@@ -1,15 +1,10 @@
 // Writes the reports a run asked for, each fed from the same result tree.
 import type { RunReport } from '../compare/result.js';
 import { writeOutputFile } from '../emit/write-output.js';
+import type { ReportFiles } from '../run/run-command.js';
 import { jsonReport } from './json.js';
 import { junitReport } from './junit.js';
 import { ktapReport } from './ktap-report.js';
-
-export interface ReportFiles {
-	readonly json?: string;
-	readonly junit?: string;
-	readonly ktap?: string;
-}
 
 export function writeReports(report: RunReport, files: ReportFiles): void {
 	if (files.json) writeOutputFile(files.json, jsonReport(report));

@@ -28,7 +28,7 @@ export interface ExecutionOutcome {
 	readonly health: readonly string[];
 	/** Set when the target died (a guest panic): the cases the binary did not reach are reported as not run. */
 	readonly notRun: string | null;
-	/** Set when the run was interrupted (RunRequest.abort) while the binary ran or before it started. */
+	/** Set when the run was interrupted (SuiteRunRequest.abort) while the binary ran or before it started. */
 	readonly interrupted?: boolean;
 }
 

@@ -1,9 +1,10 @@
-// The run job: read what generate and build left in the output folder and run it.
+// The run of an output folder: the request of `run`, read what generate and build left there, run it.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_KNOWN_ISSUES, checkKnownIssues, parseKnownIssues, type KnownIssue } from '../compare/known-issues.js';
-import type { CaseResult, RunReport } from '../compare/result.js';
+import type { BaselineRun } from '../compare/baseline.js';
+import type { RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
 import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, printable, quoted, readInputFile, readJsonInput } from '../input-file.js';
@@ -12,26 +13,33 @@ import { buildName, layout } from '../emit/layout.js';
 import { localExecutor } from './local.js';
 import type { QemuTarget } from './qemu/boot.js';
 import { qemuExecutor } from './qemu/executor.js';
-import { runSuite, type Shard } from './run-suite.js';
+import type { QemuOptions } from './qemu/target.js';
+import { runSuite, type Shard, type SuiteRunRequest } from './run-suite.js';
 
 const SHIPPED_ISSUES = fileURLToPath(new URL('../../known-issues/', import.meta.url));
 
-export interface RunOptions {
-	readonly outDir: string;
+/** Where to write the reports of a run, each when given. */
+export interface ReportFiles {
+	readonly json?: string;
+	readonly junit?: string;
+	readonly ktap?: string;
+}
+
+/** What `run` asks for (and `check`, for its last stage): every value parsed and checked. */
+export interface RunRequest extends Pick<
+	SuiteRunRequest,
+	'outDir' | 'issues' | 'overallTimeoutMs' | 'shard' | 'families' | 'cases' | 'onCase' | 'onHeartbeat'
+> {
+	/** Which build to run: may be left out when the output folder holds one. */
 	readonly dialect?: Dialect;
-	readonly knownIssues: readonly string[];
 	readonly caseTimeoutMs: number;
-	readonly overallTimeoutMs: number;
+	/** Binaries run in parallel on this machine (inside QEMU one after another). */
 	readonly jobs: number;
-	readonly shard: Shard | null;
-	readonly families: readonly string[] | null;
-	readonly cases: readonly string[] | null;
-	/** Run inside this kernel booted in QEMU instead of on the running kernel. */
-	readonly qemu?: QemuTarget;
-	readonly onCase: (r: CaseResult) => void;
-	/** SIGINT/SIGTERM: running binaries are stopped, what finished is still reported. */
-	readonly abort?: AbortSignal;
-	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
+	/** Boot this kernel in QEMU and run inside it; null runs on this machine's kernel. */
+	readonly qemu: QemuOptions | null;
+	readonly reports: ReportFiles;
+	/** A previous run to compare this one with. */
+	readonly baseline: BaselineRun | null;
 }
 
 export function readExpected(outDir: string): ExpectedDocument {
@@ -94,28 +102,28 @@ function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: bo
 	return layout.binaries(outDir, buildName(dialect, isStatic));
 }
 
-export async function runOutputFolder(options: RunOptions): Promise<RunReport> {
-	const outDir = resolve(options.outDir);
+/** Runs the built suite of the output folder: inside `target` when given (prepared from request.qemu). */
+export async function runOutputFolder(request: RunRequest, target: QemuTarget | undefined, abort: AbortSignal): Promise<RunReport> {
+	const outDir = resolve(request.outDir);
 	const expected = readExpected(outDir);
-	const issues = loadKnownIssues(options.knownIssues);
 	return runSuite({
 		outDir,
-		binDir: builtBinaries(outDir, options.dialect, options.qemu !== undefined),
+		binDir: builtBinaries(outDir, request.dialect, target !== undefined),
 		expected,
-		issues,
+		issues: request.issues,
 		scope: {
 			platform: expected.platform.id,
 			revision: expected.revision.id,
 			backend: expected.platform.backend,
-			target: options.qemu ? (`qemu-${options.qemu.accel}` as const) : 'native',
+			target: target ? (`qemu-${target.accel}` as const) : 'native',
 		},
-		overallTimeoutMs: options.overallTimeoutMs,
-		shard: options.shard,
-		families: options.families,
-		cases: options.cases,
-		executor: options.qemu ? qemuExecutor(options.qemu) : localExecutor({ caseTimeoutMs: options.caseTimeoutMs, jobs: options.jobs }),
-		onCase: options.onCase,
-		onHeartbeat: options.onHeartbeat,
-		...(options.abort ? { abort: options.abort } : {}),
+		overallTimeoutMs: request.overallTimeoutMs,
+		shard: request.shard,
+		families: request.families,
+		cases: request.cases,
+		executor: target ? qemuExecutor(target) : localExecutor({ caseTimeoutMs: request.caseTimeoutMs, jobs: request.jobs }),
+		onCase: request.onCase,
+		onHeartbeat: request.onHeartbeat,
+		abort,
 	});
 }

@@ -19,7 +19,7 @@ export interface Shard {
 	readonly count: number;
 }
 
-export interface RunRequest {
+export interface SuiteRunRequest {
 	readonly outDir: string;
 	/** The folder of the built binaries. */
 	readonly binDir: string;
@@ -34,9 +34,10 @@ export interface RunRequest {
 	readonly cases: readonly string[] | null;
 	readonly executor: Executor;
 	/**
-	 * Interrupts the run (the CLI aborts on SIGINT and SIGTERM): the running binaries are stopped, none
-	 * starts, the cases without a result are ERROR 'interrupted (REASON)' where the abort's reason is a
-	 * string such as 'SIGINT' (else 'interrupted'), and the report of what finished is returned.
+	 * Interrupts the run (the run job of `run` and `check` aborts on SIGINT and SIGTERM): the running
+	 * binaries are stopped, none starts, the cases without a result are ERROR 'interrupted (REASON)'
+	 * where the abort's reason is a string such as 'SIGINT' (else 'interrupted'), and the report of
+	 * what finished is returned.
 	 */
 	readonly abort?: AbortSignal;
 	/** Called for each case as soon as its result is known, and again if that result changes: the last call holds. */
@@ -44,7 +45,7 @@ export interface RunRequest {
 	readonly onHeartbeat: (binary: string, results: number, total: number, elapsedMs: number) => void;
 }
 
-type Selection = Pick<RunRequest, 'binDir' | 'expected' | 'shard' | 'families' | 'cases' | 'issues' | 'scope'>;
+type Selection = Pick<SuiteRunRequest, 'binDir' | 'expected' | 'shard' | 'families' | 'cases' | 'issues' | 'scope'>;
 
 /**
  * One execution per family binary with the cases of this shard (no case ids when it runs them all),
@@ -84,7 +85,7 @@ export function selectCases(request: Selection): { executions: Execution[]; skip
 	return { executions, skipped };
 }
 
-export async function runSuite(request: RunRequest): Promise<RunReport> {
+export async function runSuite(request: SuiteRunRequest): Promise<RunReport> {
 	const deadline = Date.now() + request.overallTimeoutMs;
 	const { executions: first, skipped: skippedCases } = selectCases(request);
 	const results = new Map<string, CaseResult>();
@@ -177,7 +178,7 @@ function badEnd(outcome: ExecutionOutcome): Stop | null {
 /** Runs a batch, comparing each case the moment its result line arrives. */
 async function runStreaming(
 	executions: readonly Execution[],
-	request: RunRequest,
+	request: SuiteRunRequest,
 	deadline: number,
 	health: { finding: string; cases: string[] }[],
 	problems: { binary: string; problems: readonly string[] }[],

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { probeSchema } from '../../src/model/index.js';
-import { checkPlan } from '../../src/run/check-plan.js';
+import { checkPlan } from '../../src/check/plan.js';
 import { REPO } from '../helpers.js';
 
 const probe = (name: string, release?: string) => {

@@ -8,7 +8,7 @@ import type { Target } from '../../src/compare/known-issues.js';
 import type { CaseResult, RunReport } from '../../src/compare/result.js';
 import { testName } from '../../src/emit/layout.js';
 import type { Executor } from '../../src/run/executor.js';
-import { runSuite, type RunRequest } from '../../src/run/run-suite.js';
+import { runSuite, type SuiteRunRequest as RunRequest } from '../../src/run/run-suite.js';
 import type { ExpectedCase, ExpectedDocument } from '../../src/emit/expected-schema.js';
 import { REPO, tempDir } from '../helpers.js';
 

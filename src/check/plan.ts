@@ -15,7 +15,13 @@ export interface CheckPlan {
 	readonly static: boolean;
 }
 
-export function checkPlan(probe: Probe, options: { readonly tree?: string; readonly cflags?: string; readonly inQemu: boolean }): CheckPlan {
+/** The user's own tree and compiler flags, each instead of the plan's choice when given. */
+export interface PlanChoices {
+	readonly tree?: string;
+	readonly cflags?: string;
+}
+
+export function checkPlan(probe: Probe, options: PlanChoices & { readonly inQemu: boolean }): CheckPlan {
 	const tree = options.tree ?? libraryTreeFor(probe.kernelRelease);
 	// PVM runs guest code in KVM's instruction emulator, which lacks most SSE: general registers only.
 	const emulated = !options.inQemu && probe.backend === 'pvm';
