@@ -2,7 +2,7 @@
 // are in scope, the model is evaluated again with them applied; the case is XFAIL only when every
 // observation is what that deviated model predicts, and XPASS when a prediction did not come true.
 import type { ExpectedCase, ExpectedDocument, ExpectedStep } from '../emit/expected-schema.js';
-import type { KtapTest, Observation } from '../ktap/parse.js';
+import type { KtapTest, Mismatch, Observation } from '../ktap/parse.js';
 import { compatible, evaluate, matches, platformSchema, revision, toPlatform, type Op, type Outcome, type Platform, type Revision } from '../model/index.js';
 import { quirksOf } from './deviations.js';
 import { predictingIssues, type IssueScope, type KnownIssue, type PredictingIssue } from './known-issues.js';
@@ -14,8 +14,8 @@ export interface CaseRun {
 	/** The KTAP result line of the case, or null if none was printed. */
 	readonly result: KtapTest | null;
 	readonly observations: readonly Observation[];
-	/** The steps the binary's own comparison (its fkt-mismatch lines) found different from the model. */
-	readonly mismatchSteps: readonly number[];
+	/** The fields the binary's own comparison (its fkt-mismatch lines) found different from the model. */
+	readonly mismatches: readonly Mismatch[];
 	/** Set when the runner had to stop the case (per-case timeout) or its process died. */
 	readonly stopped: { readonly status: 'TIMEOUT' | 'CRASH' | 'ERROR'; readonly reason: string } | null;
 	readonly durationMs: number | null;
@@ -59,21 +59,16 @@ function differences(steps: readonly ExpectedStep[], expectations: readonly Outc
 	);
 }
 
-/** Where the binary's fkt-mismatch lines and the tool's comparison with the model name different steps. */
+/** Where the binary's fkt-mismatch lines and the tool's comparison with the model name different fields. */
 function verdictDisagreement(expected: ExpectedCase, run: CaseRun): string | null {
-	const byTool = [
-		...new Set(
-			differences(
-				expected.steps,
-				expected.steps.map((s) => s.expect),
-				run.observations,
-			).map((d) => d.step),
-		),
-	];
-	const byBinary = [...new Set(run.mismatchSteps)].sort((a, b) => a - b);
-	if (byTool.join() === byBinary.join()) return null;
-	const steps = (list: readonly number[]) => (list.length ? `step${list.length > 1 ? 's' : ''} ${list.join(', ')}` : 'no step');
-	return `the test binary's own comparison differs from the tool's: it found ${steps(byBinary)} different from the model, the tool ${steps(byTool)}`;
+	const key = (d: { step: number; field: string }) => `${d.step} ${d.field}`;
+	const byTool = new Set(differences(expected.steps, expected.steps.map((s) => s.expect), run.observations).map(key));
+	const byBinary = new Set(run.mismatches.map(key));
+	const onlyTool = [...byTool].filter((k) => !byBinary.has(k));
+	const onlyBinary = [...byBinary].filter((k) => !byTool.has(k));
+	if (!onlyTool.length && !onlyBinary.length) return null;
+	const list = (keys: readonly string[]) => (keys.length ? keys.map((k) => `step ${k.replace(' ', ' field ')}`).join(', ') : 'nothing');
+	return `the test binary's own comparison differs from the tool's: only the binary found ${list(onlyBinary)} different, only the tool ${list(onlyTool)}`;
 }
 
 /** The first step whose observation does not match the expectation. */

@@ -29,7 +29,15 @@ export interface KtapDocument {
 	readonly plan: { readonly count: number; readonly skipAll?: string } | null;
 	readonly tests: readonly KtapTest[];
 	readonly observations: readonly Observation[];
-	readonly mismatches: readonly { readonly caseId: string; readonly step: number }[];
+	/** The binary's own verdicts: "fkt-mismatch <case> <step> <field> expected=<matcher> observed=<value>". */
+	readonly mismatches: readonly {
+		readonly caseId: string;
+		readonly step: number;
+		readonly field: string;
+		readonly expected: string;
+		/** null: the step printed no such field. */
+		readonly observed: string | null;
+	}[];
 	readonly totals: Readonly<Record<string, number>> | null;
 	readonly exitCode: number | null;
 	readonly problems: readonly string[];
@@ -38,7 +46,7 @@ export interface KtapDocument {
 
 type Directive = NonNullable<KtapTest['directive']>;
 type Plan = NonNullable<KtapDocument['plan']>;
-type Mismatch = KtapDocument['mismatches'][number];
+export type Mismatch = KtapDocument['mismatches'][number];
 
 /** The fkt lines of a log up to a point: the observation lines and the binary's own mismatch verdicts. */
 export interface FktLines {
@@ -60,6 +68,8 @@ const DIRECTIVE = /^(SKIP|TODO|XFAIL)\b/i;
 const EXIT_LINE = /^exit=(-?\d{1,9})\s*$/;
 const TOTAL_ENTRY = /^([A-Za-z_]+):(\d{1,15})$/;
 const STEP_NUMBER = /^\d{1,9}$/;
+/** What an fkt-mismatch line says for a field the step did not print. */
+const MISSING = '(missing)';
 
 /** Parses a whole log at once. */
 export function parseKtap(input: string | Buffer): KtapDocument {
@@ -397,9 +407,13 @@ class Parser {
 	}
 
 	private mismatch(text: string, lineNo: number): void {
-		const parts = text.trim().split(/\s+/);
-		if (parts.length === 3 && STEP_NUMBER.test(parts[2]!)) this.mismatches.push({ caseId: parts[1]!, step: Number(parts[2]) });
-		else this.problem(`line ${lineNo}: malformed fkt-mismatch line`);
+		const [, caseId, step, field, expected, observed, ...rest] = text.trim().split(/\s+/);
+		const value = (token: string | undefined, key: string) => (token?.startsWith(`${key}=`) ? token.slice(key.length + 1) : null);
+		const wanted = value(expected, 'expected');
+		const seen = value(observed, 'observed');
+		if (!caseId || !step || !STEP_NUMBER.test(step) || !field || wanted === null || seen === null || rest.length)
+			return this.problem(`line ${lineNo}: malformed fkt-mismatch line`);
+		this.mismatches.push({ caseId, step: Number(step), field, expected: wanted, observed: seen === MISSING ? null : seen });
 	}
 
 	/** KUnit prints the header inside the subtest (before its plan), TAP 14 just before it. */

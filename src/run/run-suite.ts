@@ -218,7 +218,7 @@ function reportedRun(execution: Execution, test: KtapTest, lines: FktLines): Cas
 		binary: execution.binary,
 		result: test,
 		observations: lines.observations.filter((o) => o.caseId === test.name),
-		mismatchSteps: lines.mismatches.filter((m) => m.caseId === test.name).map((m) => m.step),
+		mismatches: lines.mismatches.filter((m) => m.caseId === test.name),
 		stopped: null,
 		durationMs: null,
 		log: [...test.diagnostics, `${test.status} ${test.name}`],
@@ -239,7 +239,7 @@ function stoppedCase(execution: Execution, c: ExpectedCase, outcome: ExecutionOu
 		binary: execution.binary,
 		result: null,
 		observations,
-		mismatchSteps: outcome.doc.mismatches.filter((m) => m.caseId === c.id).map((m) => m.step),
+		mismatches: outcome.doc.mismatches.filter((m) => m.caseId === c.id),
 		stopped: stop,
 		durationMs: outcome.durationMs,
 		log: [...observations.map((o) => `fkt ${o.caseId} ${o.step} ${o.op}`), ...tail],
@@ -252,7 +252,7 @@ function notRunStop(reason: string): Stop {
 
 /** A case its binary never reached: the target died or the run was interrupted. */
 function unfinishedCase(execution: Execution, stop: Stop): CaseRun {
-	return { binary: execution.binary, result: null, observations: [], mismatchSteps: [], stopped: stop, durationMs: null, log: [stop.reason] };
+	return { binary: execution.binary, result: null, observations: [], mismatches: [], stopped: stop, durationMs: null, log: [stop.reason] };
 }
 
 function writeCaseLog(outDir: string, id: string, run: CaseRun): void {

@@ -58,17 +58,16 @@ function logOf(c: ExpectedCase, outcomes: readonly Outcome[], edit: (step: numbe
 		const line = `# fkt ${c.id} ${s.index} ${s.op} ${Object.entries(fields)
 			.map(([k, v]) => `${k}=${v}`)
 			.join(' ')}`;
-		const same = Object.entries(s.expect).every(([k, m]) => fields[k] !== undefined && matches(m, fields[k]));
-		ok &&= same;
-		return same ? [line] : [line, `# fkt-mismatch ${c.id} ${s.index}`];
+		const differing = Object.entries(s.expect).filter(([k, m]) => fields[k] === undefined || !matches(m, fields[k]));
+		ok &&= !differing.length;
+		return [line, ...differing.map(([k, m]) => `# fkt-mismatch ${c.id} ${s.index} ${k} expected=${m} observed=${fields[k] ?? '(missing)'}`)];
 	});
 	return `1..1\n${lines.join('\n')}\n${ok ? 'ok' : 'not ok'} 1 ${c.id}\n`;
 }
 
 function runOf(log: string, stopped: CaseRun['stopped'] = null): CaseRun {
 	const doc = parseKtap(log);
-	const mismatchSteps = doc.mismatches.map((m) => m.step);
-	return { binary: 'fkt_x_test', result: doc.tests[0] ?? null, observations: doc.observations, mismatchSteps, stopped, durationMs: null, log: [] };
+	return { binary: 'fkt_x_test', result: doc.tests[0] ?? null, observations: doc.observations, mismatches: doc.mismatches, stopped, durationMs: null, log: [] };
 }
 
 const ctxOf = (on: Platform, issues: readonly KnownIssue[], scope: CompareContext['scope'], rev = 'mainline' as const): CompareContext => ({
@@ -133,15 +132,17 @@ describe('compareCase statuses without deviations', () => {
 		expect(compareCase(avxCase, runOf(logOf(avxCase, pvmObserved)), ctx)).toMatchObject({ status: 'FAIL', difference: { step: 2, observed: 'none' } });
 	});
 	test("ERROR when the binary's own comparison and the tool's name different steps", () => {
-		const flagged = good.replace(`\nok 1`, `\n# fkt-mismatch ${avxCase.id} 0\nnot ok 1`);
+		const flagged = good.replace(`\nok 1`, `\n# fkt-mismatch ${avxCase.id} 0 ret expected=0 observed=0\nnot ok 1`);
 		expect(compareCase(avxCase, runOf(flagged), ctx)).toMatchObject({
 			status: 'ERROR',
-			reason: "the test binary's own comparison differs from the tool's: it found step 0 different from the model, the tool no step",
+			reason: "the test binary's own comparison differs from the tool's: only the binary found step 0 field ret different, only the tool nothing",
 		});
 		const unflagged = logOf(avxCase, pvmObserved).replace(/# fkt-mismatch .*\n/g, '');
 		expect(compareCase(avxCase, runOf(unflagged), ctx)).toMatchObject({
 			status: 'ERROR',
-			reason: "the test binary's own comparison differs from the tool's: it found no step different from the model, the tool steps 2, 3, 4",
+			reason:
+				"the test binary's own comparison differs from the tool's: only the binary found nothing different, " +
+				'only the tool step 2 field vector, step 3 field vector, step 4 field xcr0',
 			difference: { step: 2, observed: 'none' },
 		});
 	});

@@ -27,7 +27,10 @@ describe('headers and plans', () => {
 			tests: [
 				result(1, 'perm.get.supp', 'pass', 4, { diagnostics: ['fkt perm.get.supp 0 arch_prctl.get ret=0 value=0x602e7'] }),
 				result(2, 'perm.get.perm.bad-pointer', 'fail', 7, {
-					diagnostics: ['fkt perm.get.perm.bad-pointer 0 arch_prctl.get ret=-EFAULT', 'fkt-mismatch perm.get.perm.bad-pointer 0'],
+					diagnostics: [
+						'fkt perm.get.perm.bad-pointer 0 arch_prctl.get ret=-EFAULT',
+						'fkt-mismatch perm.get.perm.bad-pointer 0 ret expected=0 observed=-EFAULT',
+					],
 				}),
 				result(3, 'nm.xfd-err.arm-by-guest', 'skip', 8, { directive: SKIP('needs AMX') }),
 			],
@@ -35,7 +38,7 @@ describe('headers and plans', () => {
 				{ caseId: 'perm.get.supp', step: 0, op: 'arch_prctl.get', fields: { ret: '0', value: '0x602e7' }, line: 3 },
 				{ caseId: 'perm.get.perm.bad-pointer', step: 0, op: 'arch_prctl.get', fields: { ret: '-EFAULT' }, line: 5 },
 			],
-			mismatches: [{ caseId: 'perm.get.perm.bad-pointer', step: 0 }],
+			mismatches: [{ caseId: 'perm.get.perm.bad-pointer', step: 0, field: 'ret', expected: '0', observed: '-EFAULT' }],
 			totals: { pass: 1, fail: 1, xfail: 0, xpass: 0, skip: 1, error: 0 },
 			exitCode: null,
 			problems: [],
@@ -474,7 +477,7 @@ describe('fkt observation and mismatch lines', () => {
 			// The emitted C prints `# fkt id step op ` (trailing space) for a step with no fields.
 			{ caseId: 'cpu.hotplug', step: 0, op: 'cpu.hotplug', fields: {}, line: 20 },
 		]);
-		expect(doc.mismatches).toEqual([{ caseId: 'perm.req.guest', step: 1 }]);
+		expect(doc.mismatches).toEqual([{ caseId: 'perm.req.guest', step: 1, field: 'leafd.xcr0', expected: '0x602e7', observed: null }]);
 		expect(doc.problems).toEqual([
 			'line 13: malformed fkt line (too few parts)',
 			'line 14: malformed fkt line (too few parts)',
@@ -645,7 +648,7 @@ describe('robustness (properties)', () => {
 			'Bail out!',
 			'# fkt c 0 op ret=0',
 			'# fkt c x',
-			'# fkt-mismatch c 0',
+			'# fkt-mismatch c 0 ret expected=0 observed=-EINVAL',
 			'# Subtest: s',
 			'# Totals: pass:1 fail:x',
 			'# exit=3',

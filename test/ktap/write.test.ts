@@ -113,7 +113,7 @@ describe('round trip (property)', () => {
 		' - ',
 		'\\',
 		'fkt c 0 op ret=0',
-		'fkt-mismatch c 0',
+		'fkt-mismatch c 0 ret expected=0 observed=-EINVAL',
 		'Totals: pass:1',
 		'exit=2',
 		'Subtest: s',
