@@ -62,7 +62,13 @@ function differences(steps: readonly ExpectedStep[], expectations: readonly Outc
 /** Where the binary's fkt-mismatch lines and the tool's comparison with the model name different fields. */
 function verdictDisagreement(expected: ExpectedCase, run: CaseRun): string | null {
 	const key = (d: { step: number; field: string }) => `${d.step} ${d.field}`;
-	const byTool = new Set(differences(expected.steps, expected.steps.map((s) => s.expect), run.observations).map(key));
+	const byTool = new Set(
+		differences(
+			expected.steps,
+			expected.steps.map((s) => s.expect),
+			run.observations,
+		).map(key),
+	);
 	const byBinary = new Set(run.mismatches.map(key));
 	const onlyTool = [...byTool].filter((k) => !byBinary.has(k));
 	const onlyBinary = [...byBinary].filter((k) => !byTool.has(k));
