@@ -53,5 +53,5 @@ export async function runCheck(request: CheckRequest, print: Print): Promise<num
 		progress: print,
 	});
 	printBuildSummary(print, built, run.outDir);
-	return runAndReport({ ...run, dialect: tree.dialect }, qemu, print);
+	return runAndReport({ ...run, dialect: tree.dialect }, qemu, print, probedPlatform(probe, probePath));
 }

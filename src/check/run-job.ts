@@ -1,7 +1,10 @@
 // The run job of `run` and `check`: the kernel under test (booted in QEMU or this machine's), the run
 // of the output folder, its reports, its summary and the comparison with a baseline.
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { probedPlatform } from '../emit/generate-request.js';
+import type { Platform } from '../model/index.js';
+import { runProbe } from '../run/probe.js';
 import { compareWithBaseline } from '../compare/baseline.js';
 import { printBaseline, printRunSummary, type Print } from '../report/console.js';
 import { writeReports } from '../report/write.js';
@@ -11,7 +14,16 @@ import { runOutputFolder, type RunRequest } from '../run/run-command.js';
 
 /** The `run` command: the exit code, 0 when every case was as expected. */
 export async function runTests(request: RunRequest, print: Print): Promise<number> {
-	return runAndReport(request, await kernelUnderTest(request, print), print);
+	const target = await kernelUnderTest(request, print);
+	// This machine can be asked what the binaries will ask it; a guest only by a boot of its own.
+	const machine = target ? null : await thisMachine(request.cacheDir);
+	return runAndReport(request, target, print, machine);
+}
+
+/** This machine as the probe sees it, the probe report kept in the cache where `check` keeps it. */
+async function thisMachine(cacheDir: string): Promise<Platform> {
+	const probePath = join(cacheDir, 'probe.json');
+	return probedPlatform(await runProbe(cacheDir, probePath), probePath);
 }
 
 /** The QEMU target of request.qemu, or undefined to run on this machine's kernel. */
@@ -20,14 +32,14 @@ export async function kernelUnderTest(request: RunRequest, print: Print): Promis
 }
 
 /** Runs the built suite (inside `target` when given), writes the reports and prints the summary; the exit code. */
-export async function runAndReport(request: RunRequest, target: QemuTarget | undefined, print: Print): Promise<number> {
+export async function runAndReport(request: RunRequest, target: QemuTarget | undefined, print: Print, machine: Platform | null): Promise<number> {
 	// Ctrl-C or a CI runner's SIGTERM stops the running binaries; the summary and the reports of what
 	// finished still come out. A second signal finds no handler and ends the process at once.
 	const interrupt = new AbortController();
 	const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
 	process.once('SIGINT', onSignal);
 	process.once('SIGTERM', onSignal);
-	const report = await runOutputFolder(request, target, interrupt.signal).finally(() => {
+	const report = await runOutputFolder(request, target, interrupt.signal, machine).finally(() => {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 	});

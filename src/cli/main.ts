@@ -120,6 +120,7 @@ function sharedRunRequest(o: RunFlags, print: Print): Omit<RunRequest, 'dialect'
 		families: o.family ?? null,
 		cases: o.case ?? null,
 		reports: { json: reportFile(o.json, '--json'), junit: reportFile(o.junit, '--junit'), ktap: reportFile(o.ktap, '--ktap') },
+		cacheDir: o.cache,
 		onCase: (r) => printCaseResult(print, r),
 		onHeartbeat: (binary, results, total, elapsed) => printHeartbeat(print, binary, results, total, elapsed),
 	};

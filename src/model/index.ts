@@ -6,6 +6,7 @@ export * from './rules.js';
 export * from './outcome.js';
 export * from './ops.js';
 export * from './requirements.js';
+export * from './fingerprint.js';
 export * from './state.js';
 export * from './kvm-caps.js';
 export { step, ModelError, type Quirks, type StepResult } from './step.js';

@@ -7,6 +7,7 @@ import type { BaselineRun } from '../compare/baseline.js';
 import type { RunReport } from '../compare/result.js';
 import { expectedDocumentSchema, type ExpectedDocument } from '../emit/expected-schema.js';
 import { UsageError } from '../errors.js';
+import { elsewhereReason, fingerprint, platformSchema, toPlatform, type Platform } from '../model/index.js';
 import { INPUT_LIMITS, MESSAGE_MAX, checkYamlNesting, printable, quoted, readInputFile, readJsonInput } from '../input-file.js';
 import { DIALECTS, type Dialect } from '../tree/detect.js';
 import { buildName, layout } from '../emit/layout.js';
@@ -40,6 +41,8 @@ export interface RunRequest extends Pick<
 	readonly reports: ReportFiles;
 	/** A previous run to compare this one with. */
 	readonly baseline: BaselineRun | null;
+	/** Where the probe binary and its report are kept. */
+	readonly cacheDir: string;
 }
 
 export function readExpected(outDir: string): ExpectedDocument {
@@ -103,10 +106,16 @@ function builtBinaries(outDir: string, chosen: Dialect | undefined, isStatic: bo
 }
 
 /** Runs the built suite of the output folder: inside `target` when given (prepared from request.qemu). */
-export async function runOutputFolder(request: RunRequest, target: QemuTarget | undefined, abort: AbortSignal): Promise<RunReport> {
+/**
+ * Runs the output folder's suite on this machine or inside target. machine: the platform the suite
+ * runs on, as probed (null when only the binaries can ask it, inside a QEMU guest of `run`).
+ */
+export async function runOutputFolder(request: RunRequest, target: QemuTarget | undefined, abort: AbortSignal, machine: Platform | null): Promise<RunReport> {
 	const outDir = resolve(request.outDir);
 	const expected = readExpected(outDir);
+	const builtFor = toPlatform(platformSchema.parse(expected.platform.profile));
 	return runSuite({
+		elsewhere: machine ? elsewhereReason(expected.platform.id, fingerprint(builtFor), fingerprint(machine)) : null,
 		outDir,
 		binDir: builtBinaries(outDir, request.dialect, target !== undefined),
 		expected,

@@ -33,6 +33,8 @@ export interface SuiteRunRequest {
 	/** Only the cases matching one of these patterns, * for any run of characters (all when null). */
 	readonly cases: readonly string[] | null;
 	readonly executor: Executor;
+	/** Why the suite does not apply to the machine it would run on (fingerprintDifferences): every case SKIPs with it, none runs. */
+	readonly elsewhere: string | null;
 	/**
 	 * Interrupts the run (the run job of `run` and `check` aborts on SIGINT and SIGTERM): the running
 	 * binaries are stopped, none starts, the cases without a result are ERROR 'interrupted (REASON)'
@@ -87,8 +89,10 @@ export function selectCases(request: Selection): { executions: Execution[]; skip
 
 export async function runSuite(request: SuiteRunRequest): Promise<RunReport> {
 	const deadline = Date.now() + request.overallTimeoutMs;
-	const { executions: first, skipped: skippedCases } = selectCases(request);
+	const { executions: selected, skipped: skippedCases } = selectCases(request);
 	const results = new Map<string, CaseResult>();
+	// The binaries would find the same difference and skip every case; the runner says it before starting them.
+	const first = request.elsewhere ? [] : selected;
 	for (const [c, binary, issue] of skippedCases) {
 		const result = skippedByIssue(c, binary, issue);
 		results.set(c.id, result);
@@ -97,6 +101,13 @@ export async function runSuite(request: SuiteRunRequest): Promise<RunReport> {
 	const health: { finding: string; cases: string[] }[] = [];
 	const problems: { binary: string; problems: readonly string[] }[] = [];
 	const context = compareContext(request.expected, request.issues, request.scope);
+	for (const execution of request.elsewhere ? selected : []) {
+		for (const c of execution.cases) {
+			const result = compareCase({ ...c, skip: request.elsewhere }, unfinishedCase(execution, { status: 'ERROR', reason: 'not run' }), context);
+			results.set(c.id, result);
+			request.onCase(result);
+		}
+	}
 	// What each result was compared from, for a verdict on its binary that comes after it.
 	const runs = new Map<string, CaseRun>();
 	const finish = (c: ExpectedCase, run: CaseRun) => {

@@ -32,7 +32,10 @@ describe('golden emitted files (spr, v6.12, seed 1)', () => {
 			'#define _GNU_SOURCE',
 			'\t\tvm_init_descriptor_tables(ctx->vm);',
 			'\t\tvcpu_init_descriptor_tables(ctx->vcpu);',
+			'\tuint32_t eax, edx;',
+			'\t__asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));',
+			'\treturn eax | (uint64_t)edx << 32;',
 		]);
-		expect(onlyIn(a, b)).toEqual([' * 6.10+ KVM selftests API. Every test file holds a table of cases; each case is']);
+		expect(onlyIn(a, b)).toEqual([' * 6.10+ KVM selftests API. Every test file holds a table of cases; each case is', '\treturn xgetbv(0);']);
 	});
 });

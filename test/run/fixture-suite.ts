@@ -78,6 +78,7 @@ export function runFixtureReport(
 		families: null,
 		cases: null,
 		executor,
+		elsewhere: null,
 		onCase: () => {},
 		onHeartbeat: () => {},
 		...extra,

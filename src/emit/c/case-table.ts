@@ -1,7 +1,7 @@
 // Turns expected cases into the C case tables of the emitted selftests: one designated initializer
 // per step, wrapped to the kernel's 100-column limit.
-import { OPERATIONS, REQUIREMENTS, REQUIREMENT_TABLE, type XfdMsr } from '../../model/index.js';
-import type { ExpectedCase, ExpectedStep } from '../expected-schema.js';
+import { OPERATIONS, REQUIREMENTS, REQUIREMENT_TABLE, USER_SUPPORTED, fingerprint, platformSchema, toPlatform, type XfdMsr } from '../../model/index.js';
+import type { ExpectedCase, ExpectedDocument, ExpectedStep } from '../expected-schema.js';
 
 const MAX_COLUMNS = 100;
 const TAB = 8;
@@ -133,4 +133,25 @@ export function caseEntry(c: ExpectedCase, n: number): string[] {
 	const needs = c.requires.map((r) => REQUIREMENT_TABLE[r].cNeeds).join(' | ') || '0';
 	const skip = c.skip === null ? 'NULL' : `"${c.skip}"`;
 	return [`\t{ "${c.id}",`, ...wrap('\t  ', '\t  ', [needs, skip, `fkt_steps_${n}`, `ARRAY_SIZE(fkt_steps_${n})`], ' },')];
+}
+
+/** The C view of the fingerprint of the platform a document was generated for (fkt_built_for). */
+export function fingerprintView(doc: ExpectedDocument): { id: string; modelled: string; fields: string[] } {
+	const f = fingerprint(toPlatform(platformSchema.parse(doc.platform.profile)));
+	const bool = (v: boolean) => (v ? 'true' : 'false');
+	const byBit = (key: 'offset' | 'size') => f.layout.map((c) => `[${c.bit}] = ${c[key]}`);
+	return {
+		id: doc.platform.id,
+		modelled: `0x${USER_SUPPORTED.toString(16)}ull`,
+		fields: [
+			`\t.backend = "${f.backend}",`,
+			`\t.xcr0 = ${hexLiteral(`0x${f.xcr0.toString(16)}`)},`,
+			`\t.xfd = ${bool(f.xfd)}, .amx = ${bool(f.amx)}, .xsaves = ${bool(f.xsaves)},`,
+			`\t.kvm_xcr0 = ${hexLiteral(`0x${f.kvmXcr0.toString(16)}`)},`,
+			`\t.kvm_xfd = ${bool(f.kvmXfd)}, .kvm_amx = ${bool(f.kvmAmx)}, .kvm_xsave = ${bool(f.kvmXsave)},`,
+			`\t.kvm_xfd_msrs = ${bool(f.kvmXfdMsrs)},`,
+			...wrap('\t.offset = { ', '\t\t    ', byBit('offset'), ' },'),
+			...wrap('\t.size = { ', '\t\t  ', byBit('size'), ' },'),
+		],
+	};
 }

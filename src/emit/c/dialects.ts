@@ -11,6 +11,8 @@ export interface DialectSnippets {
 	readonly prelude: string;
 	/** Right after vm_create_with_one_vcpu(), so that guest exception fix-ups work. */
 	readonly afterVcpuCreate: string;
+	/** fkt_host_xcr0(): XCR0 of this process, with the library's xgetbv() where it has one. */
+	readonly hostXcr0: string;
 }
 
 export const DIALECT_SNIPPETS: Record<Dialect, DialectSnippets> = {
@@ -19,11 +21,16 @@ export const DIALECT_SNIPPETS: Record<Dialect, DialectSnippets> = {
 		name: '6.10+',
 		prelude: '',
 		afterVcpuCreate: '',
+		hostXcr0: 'static inline uint64_t fkt_host_xcr0(void)\n{\n\treturn xgetbv(0);\n}\n',
 	},
 	// 6.0-6.9: the test defines _GNU_SOURCE and installs the descriptor tables itself.
 	'selftests-6.0': {
 		name: '6.0-6.9',
 		prelude: '\n#define _GNU_SOURCE\n',
 		afterVcpuCreate: '\t\tvm_init_descriptor_tables(ctx->vm);\n\t\tvcpu_init_descriptor_tables(ctx->vcpu);\n',
+		// No xgetbv() in these libraries.
+		hostXcr0:
+			'static inline uint64_t fkt_host_xcr0(void)\n{\n\tuint32_t eax, edx;\n\n' +
+			'\t__asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));\n\treturn eax | (uint64_t)edx << 32;\n}\n',
 	},
 };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from './dialects.js';
 import type { ExpectedDocument } from '../expected-schema.js';
-import { caseEntry, needsDefines, stepInitializers } from './case-table.js';
+import { caseEntry, fingerprintView, needsDefines, stepInitializers } from './case-table.js';
 import { familiesOf, testName } from '../layout.js';
 import { DIALECT_SNIPPETS } from './dialects.js';
 import { familyTitle } from '../../enumerate/families/index.js';
@@ -23,7 +23,10 @@ export function renderSelftests(doc: ExpectedDocument, dialect: Dialect): Map<st
 	const family = template('family.c.ejs');
 	const files = new Map<string, string>();
 	const header = { generator: doc.generator, modelHash: doc.modelHash.slice(0, 19) };
-	files.set('x86_64/fkt_common.h', common({ ...header, dialect: DIALECT_SNIPPETS[dialect], operations: Object.entries(OPERATIONS), needs: needsDefines() }));
+	files.set(
+		'x86_64/fkt_common.h',
+		common({ ...header, dialect: DIALECT_SNIPPETS[dialect], operations: Object.entries(OPERATIONS), needs: needsDefines(), fingerprint: fingerprintView(doc) }),
+	);
 	const names: string[] = [];
 	for (const [id, cases] of familiesOf(doc)) {
 		const name = testName(id);
