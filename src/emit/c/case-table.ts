@@ -117,6 +117,9 @@ export function stepInitializers(c: ExpectedCase): string[] {
 	return c.steps.flatMap((step) => {
 		const fields = stepFields(step);
 		const expect = Object.entries(step.expect).map(([k, v]) => `"${k}=${v}"`);
+		// Most steps fit on one line; the rest break between fields, the expectations on lines of their own.
+		const oneLine = `\t{ ${fields.join(', ')}, .expect = { ${expect.join(', ')} } },`;
+		if (columns(oneLine) <= MAX_COLUMNS) return [oneLine];
 		return [...wrap('\t{ ', '\t  ', fields, ','), ...wrap('\t  .expect = { ', '\t\t      ', expect, ' } },')];
 	});
 }
