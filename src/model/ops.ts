@@ -51,7 +51,10 @@ export const VALUE_FORMATS = {
 	hex: { pattern: /^0x[0-9a-f]+$/, doc: 'lower-case hex with `0x`' },
 	decimal: { pattern: /^(0|[1-9][0-9]*)$/, doc: 'decimal' },
 	bit: { pattern: /^[01]$/, doc: '`0` or `1`' },
-	vector: { pattern: /^(none|[A-Z]{2}|exit-[0-9]+)$/, doc: '`none`, `GP`, `UD`, `NM`, or `exit-N` when KVM_RUN ended otherwise' },
+	vector: {
+		pattern: /^(none|[A-Z]{2}|exit-[0-9]+|abort)$/,
+		doc: '`none`, `GP`, `UD`, `NM`; `abort` when a guest assert fired (its message follows), `exit-N` when KVM_RUN ended otherwise',
+	},
 	subleaves: { pattern: /^(none|[0-9]+(,[0-9]+)*)$/, doc: 'comma-separated sub-leaf numbers, or `none`' },
 	tiledata: { pattern: /^(zero|nonzero)$/, doc: '`zero` or `nonzero`' },
 } as const;
