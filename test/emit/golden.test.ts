@@ -47,14 +47,14 @@ describe('golden emitted files (spr, v6.12, seed 1)', () => {
 			[['\t\tvm_init_descriptor_tables(ctx->vm);', '\t\tvcpu_init_descriptor_tables(ctx->vcpu);'], []],
 			[
 				[
-					'static inline uint64_t fkt_host_xcr0(void)',
+					'static inline u64 fkt_host_xcr0(void)',
 					'{',
-					'\tuint32_t eax, edx;',
+					'\tu32 eax, edx;',
 					'\t__asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));',
-					'\treturn eax | (uint64_t)edx << 32;',
+					'\treturn eax | (u64)edx << 32;',
 					'}',
 				],
-				['static inline uint64_t fkt_host_xcr0(void)', '{', '\treturn xgetbv(0);', '}'],
+				['static inline u64 fkt_host_xcr0(void)', '{', '\treturn xgetbv(0);', '}'],
 			],
 		]);
 	});
