@@ -118,8 +118,8 @@ rmSync(cache, { recursive: true, force: true });
 // 5. Per-case run overhead against the floor (fork + VM + one GUEST_SYNC + destroy), on this machine's KVM.
 if (existsSync('/dev/kvm')) {
 	const floorOut = mkdtempSync(join(tmpdir(), 'fkt-bench-floor-'));
-	mkdirSync(join(floorOut, 'selftests/selftests-6.10/x86_64'), { recursive: true });
-	copyFileSync(join(repo, 'scripts/floor/fkt_floor_test.c'), join(floorOut, 'selftests/selftests-6.10/x86_64/fkt_floor_test.c'));
+	mkdirSync(join(floorOut, 'selftests/x86_64'), { recursive: true });
+	copyFileSync(join(repo, 'scripts/floor/fkt_floor_test.c'), join(floorOut, 'selftests/x86_64/fkt_floor_test.c'));
 	cli('build', '--tree', 'debian:6.12', '--out', floorOut, '--cflags', '-mgeneral-regs-only');
 	// The selftests library prints a random seed first; the mean is the last line.
 	const floorUs = Number(spawnSync(join(floorOut, 'bin/selftests-6.10/fkt_floor_test'), ['50'], { encoding: 'utf8' }).stdout.trim().split('\n').pop());

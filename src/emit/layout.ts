@@ -3,9 +3,12 @@
 import { join } from 'node:path';
 import type { ExpectedCase, ExpectedDocument } from './expected-schema.js';
 
-/** The emitted C of one dialect, relative to the output folder. */
-export function selftestsPath(dialect: string): string {
-	return `selftests/${dialect}`;
+/** The emitted C: one copy for every selftests API dialect. */
+const SELFTESTS = 'selftests';
+
+/** A file of the emitted C, relative to the output folder. */
+export function selftestsPath(file: string): string {
+	return `${SELFTESTS}/${file}`;
 }
 
 /** The folder name of a build: binaries of one dialect and linkage. */
@@ -14,7 +17,7 @@ export function buildName(dialect: string, isStatic: boolean): string {
 }
 
 export const layout = {
-	selftests: (outDir: string, dialect: string) => join(outDir, selftestsPath(dialect)),
+	selftests: (outDir: string) => join(outDir, SELFTESTS),
 	objects: (outDir: string, build: string) => join(outDir, 'build', build),
 	binaries: (outDir: string, build: string) => join(outDir, 'bin', build),
 	logs: (outDir: string) => join(outDir, 'logs'),

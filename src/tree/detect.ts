@@ -1,11 +1,15 @@
-// Recognises a kernel tree: its release, the KVM selftests layout and the selftests API dialect
-// (the dialects themselves are the emitter's: src/emit/c/dialects.ts).
+// Recognises a kernel tree: its release, the KVM selftests layout and the selftests API dialect.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Dialect } from '../emit/c/dialects.js';
 import { UsageError } from '../errors.js';
 
-export { DIALECTS, type Dialect } from '../emit/c/dialects.js';
+/**
+ * The KVM selftests API generations a build is for: 'selftests-6.10', kvm_util.h without
+ * kvm_util_base.h (6.10+); 'selftests-6.0', the struct kvm_vcpu API with kvm_util_base.h (6.0-6.9).
+ * The emitted C is one copy for both: fkt_common.h tells them apart with the preprocessor.
+ */
+export const DIALECTS = ['selftests-6.10', 'selftests-6.0'] as const;
+export type Dialect = (typeof DIALECTS)[number];
 
 export interface TreeInfo {
 	readonly root: string;

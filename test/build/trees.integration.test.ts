@@ -1,6 +1,6 @@
 // Integration with real kernel trees (Debian's linux-source-6.12 and -6.1, prepared by the tool
-// itself): every emitted file of every shipped platform and revision compiles with -Werror against
-// its dialect's tree, and the tree's own scripts/checkpatch.pl reports nothing.
+// itself): the one copy of every emitted file of every shipped platform and revision compiles with
+// -Werror against both trees, and each tree's own scripts/checkpatch.pl reports nothing.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -80,10 +80,10 @@ describe('emitted selftests in real kernel trees', () => {
 
 	test.each(TREES)(
 		"linux-source-$debian's checkpatch.pl reports 0 errors and 0 warnings on every emitted file",
-		async ({ debian, dialect }) => {
+		async ({ debian }) => {
 			const unique = new Map<string, string>();
 			for (const out of outputs) {
-				const dir = join(out, 'selftests', dialect, 'x86_64');
+				const dir = join(out, 'selftests', 'x86_64');
 				for (const name of readdirSync(dir)) {
 					const path = join(dir, name);
 					unique.set(createHash('sha256').update(readFileSync(path)).digest('hex'), path);

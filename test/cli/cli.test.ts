@@ -28,7 +28,8 @@ describe('generate', () => {
 		const overwrite = expected.cases.find((c) => c.id === 'regression.perm-request-overwrite')!;
 		expect(overwrite.steps[1]).toMatchObject({ op: 'arch_prctl.get', expect: { ret: '0', value: '0x602e7' }, rule: 'prctl.get.guest-perm' });
 		expect(readdirSync(a).sort()).toEqual(['expected.json', 'manifest.json', 'selftests']);
-		expect(readdirSync(join(a, 'selftests')).sort()).toEqual(['README.md', 'selftests-6.0', 'selftests-6.10']);
+		expect(readdirSync(join(a, 'selftests')).sort()).toEqual(['Makefile.fkt', 'README.md', 'x86_64']);
+		expect(readdirSync(join(a, 'selftests', 'x86_64'))).toHaveLength(16);
 	});
 
 	test('regenerating into its own output folder is allowed', () => {

@@ -32,7 +32,7 @@ function generate(out: string, seed: number, killAfterMs: number, signal: NodeJS
 function seedOf(out: string): number {
 	const expected = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')) as { seed: number };
 	const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { seed: number };
-	const header = readFileSync(join(out, 'selftests/selftests-6.10/x86_64/fkt_core_test.c'), 'utf8');
+	const header = readFileSync(join(out, 'selftests/x86_64/fkt_core_test.c'), 'utf8');
 	const seeds = new Set([expected.seed, manifest.seed, Number(/seed (\d+)/.exec(header)?.[1])]);
 	if (seeds.size !== 1) throw new Error(`files of several seeds: ${[...seeds].join(', ')}`);
 	return expected.seed;

@@ -65,9 +65,7 @@ describe('build: bad input and missing tools', () => {
 		const out = tempDir();
 		const r = cli(['build', '--tree', root, '--out', out]);
 		expect(r.code).toBe(2);
-		expect(r.out).toBe(
-			`fpu-kvm-testgen: error: ${out} has no emitted selftests for the selftests-6.10 dialect of ${root}: run 'fpu-kvm-testgen generate' first`,
-		);
+		expect(r.out).toBe(`fpu-kvm-testgen: error: ${out} has no emitted selftests: run 'fpu-kvm-testgen generate' first`);
 	});
 
 	test('a missing compiler', () => {

@@ -128,7 +128,7 @@ export function stepInitializers(c: ExpectedCase): string[] {
 export function needsDefines(): string[] {
 	return REQUIREMENTS.map((r, bit) => {
 		const name = `#define ${REQUIREMENT_TABLE[r].cNeeds}`;
-		return `${name}${'\t'.repeat(Math.ceil((32 - name.length) / TAB))}(1u << ${bit})`;
+		return `${name}${'\t'.repeat(Math.ceil((32 - name.length) / TAB))}BIT(${bit})`;
 	});
 }
 
