@@ -1,6 +1,6 @@
 // Integration with real kernel trees (Debian's linux-source-6.12 and -6.1, prepared by the tool
-// itself): the one copy of every emitted file of every shipped platform and revision compiles with
-// -Werror against both trees, and each tree's own scripts/checkpatch.pl reports nothing.
+// itself): the one copy of the emitted files of every shipped platform and of every revision compiles
+// with -Werror against both trees, and each tree's own scripts/checkpatch.pl --strict reports nothing.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -11,8 +11,11 @@ import { runCli, tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
 const TEN_MINUTES = 600_000;
-const PLATFORMS = ['spr', 'zen1-avx', 'tcg-max'];
-const REVISIONS = ['fpu-kvm-v1', 'v5.17', 'v6.12', 'mainline'];
+/** Every platform under mainline and every revision on spr: each value the case tables can take. */
+const SUITES = [
+	...['spr', 'zen1-avx', 'tcg-max'].map((platform) => ({ platform, kernel: 'mainline' })),
+	...['fpu-kvm-v1', 'v5.17', 'v6.12'].map((kernel) => ({ platform: 'spr', kernel })),
+];
 const TREES = [
 	{ debian: '6.12', dialect: 'selftests-6.10' },
 	{ debian: '6.1', dialect: 'selftests-6.0' },
@@ -31,7 +34,7 @@ async function checkpatch(tree: string, files: readonly string[]): Promise<strin
 	let printed = '';
 	const worker = async () => {
 		for (let f = queue.shift(); f; f = queue.shift()) {
-			const r = await run('perl', [join(tree, 'scripts/checkpatch.pl'), '--no-tree', '-f', '--terse', f], { maxBuffer: 1 << 24 }).catch(
+			const r = await run('perl', [join(tree, 'scripts/checkpatch.pl'), '--no-tree', '--strict', '-f', '--terse', f], { maxBuffer: 1 << 24 }).catch(
 				(e: { stdout: string }) => e,
 			);
 			printed += r.stdout;
@@ -47,13 +50,11 @@ describe('emitted selftests in real kernel trees', () => {
 
 	beforeAll(() => {
 		for (const t of TREES) roots.set(t.debian, treeRoot(t.debian));
-		for (const platform of PLATFORMS) {
-			for (const kernel of REVISIONS) {
-				const out = tempDir(`fkt-${platform}-${kernel}-`);
-				const r = cli('generate', '--platform', platform, '--kernel', kernel, '--out', out);
-				expect(r.code, r.out).toBe(0);
-				outputs.push(out);
-			}
+		for (const { platform, kernel } of SUITES) {
+			const out = tempDir(`fkt-${platform}-${kernel}-`);
+			const r = cli('generate', '--platform', platform, '--kernel', kernel, '--out', out);
+			expect(r.code, r.out).toBe(0);
+			outputs.push(out);
 		}
 	}, TEN_MINUTES);
 
@@ -79,7 +80,7 @@ describe('emitted selftests in real kernel trees', () => {
 	);
 
 	test.each(TREES)(
-		"linux-source-$debian's checkpatch.pl reports 0 errors and 0 warnings on every emitted file",
+		"linux-source-$debian's checkpatch.pl --strict reports 0 errors, 0 warnings and 0 checks on every emitted file",
 		async ({ debian }) => {
 			const unique = new Map<string, string>();
 			for (const out of outputs) {
@@ -89,7 +90,7 @@ describe('emitted selftests in real kernel trees', () => {
 					unique.set(createHash('sha256').update(readFileSync(path)).digest('hex'), path);
 				}
 			}
-			expect(unique.size).toBeGreaterThan(100);
+			expect(unique.size).toBeGreaterThan(50);
 			expect(await checkpatch(roots.get(debian)!, [...unique.values()])).toBe('');
 		},
 		TEN_MINUTES,
