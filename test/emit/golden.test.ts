@@ -36,6 +36,7 @@ describe('golden emitted files (spr, v6.12, seed 1)', () => {
 			'#ifndef ARCH_REQ_XCOMP_PERM',
 			'#ifndef ARCH_GET_XCOMP_GUEST_PERM',
 			'#ifndef ARCH_REQ_XCOMP_GUEST_PERM',
+			'#ifndef XFEATURE_MASK_XTILE',
 			'#if __has_include("kvm_util_base.h")',
 			'#if __has_include("kvm_util_base.h")',
 			'#else',

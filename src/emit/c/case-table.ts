@@ -6,7 +6,7 @@ import type { ExpectedCase, ExpectedDocument, ExpectedStep } from '../expected-s
 const MAX_COLUMNS = 100;
 const TAB = 8;
 
-const MSRS: Record<XfdMsr, string> = { XFD: 'FKT_MSR_XFD', XFD_ERR: 'FKT_MSR_XFD_ERR' };
+const MSRS: Record<XfdMsr, string> = { XFD: 'MSR_IA32_XFD', XFD_ERR: 'MSR_IA32_XFD_ERR' };
 
 function cpuidEnum(variant: string): string {
 	return 'FKT_CPUID_' + variant.toUpperCase().replace(/-/g, '_');
