@@ -21,10 +21,10 @@ describe('case tables', () => {
 	test('a guest case: library vCPU, CPUID variant, XSETBV operands and expectations, one line per step where it fits', () => {
 		expect(stepInitializers(find('xcr0.guest-xsetbv.avx-without-sse'))).toEqual([
 			'\t{ .op = FKT_CREATE_VCPU, .flags = FKT_LIBRARY_VCPU, .expect = { "ret=0" } },',
-			'\t{ .op = FKT_SET_CPUID2, .option = FKT_CPUID_SUPPORTED,',
+			'\t{ .op = FKT_SET_CPUID2, .cpuid = FKT_CPUID_SUPPORTED,',
 			'\t  .expect = { "ret=0", "leafd.xcr0=0x2e7" } },',
-			'\t{ .op = FKT_GUEST_SET_CR4_OSXSAVE, .value = 1, .expect = { "vector=none" } },',
-			'\t{ .op = FKT_GUEST_XSETBV, .number = 0, .value = 0x5, .expect = { "vector=GP" } },',
+			'\t{ .op = FKT_GUEST_SET_CR4_OSXSAVE, .flags = FKT_ENABLE, .expect = { "vector=none" } },',
+			'\t{ .op = FKT_GUEST_XSETBV, .xcr = 0, .value = 0x5, .expect = { "vector=GP" } },',
 			'\t{ .op = FKT_GET_XCRS, .expect = { "ret=0", "nr_xcrs=1", "xcr0=0x1" } },',
 		]);
 		expect(caseEntry(find('xcr0.guest-xsetbv.avx-without-sse'), 3)).toEqual([
@@ -36,7 +36,7 @@ describe('case tables', () => {
 	test('a host-only case uses a bare vCPU; saved values and 64-bit literals are spelled out', () => {
 		const lines = stepInitializers(find('xcr0.set-xcrs.bit63'));
 		expect(lines[0]).toBe('\t{ .op = FKT_CREATE_VCPU, .expect = { "ret=0" } },');
-		expect(lines).toContain('\t{ .op = FKT_SET_XCRS, .number = 0, .nr_xcrs = 1, .value = 0x8000000000000001ull,');
+		expect(lines).toContain('\t{ .op = FKT_SET_XCRS, .xcr = 0, .nr_xcrs = 1, .value = 0x8000000000000001ull,');
 		const restore = stepInitializers(find('save-restore.cpuid-msrs-xcrs-xsave'));
 		expect(restore).toContain('\t{ .op = FKT_SET_XSAVE, .flags = FKT_FROM_SAVED, .expect = { "ret=0" } },');
 		expect(restore).toContain('\t{ .op = FKT_GET_XSAVE2, .flags = FKT_SAVE,');

@@ -24,29 +24,29 @@ function stepFields(step: ExpectedStep): string[] {
 	if ('pointer' in step.args && step.args.pointer === 'bad') flags.push('FKT_BAD_POINTER');
 	switch (step.op) {
 		case 'arch_prctl.get':
-			fields.push(`.option = ${step.args.option}`);
+			fields.push(`.prctl = ${step.args.option}`);
 			break;
 		case 'arch_prctl.req':
-			fields.push(`.option = ${step.args.option}`, `.number = ${step.args.feature}`);
+			fields.push(`.prctl = ${step.args.option}`, `.feature = ${step.args.feature}`);
 			break;
 		case 'arch_prctl.unknown':
-			fields.push(`.option = 0x${step.args.option.toString(16)}`);
+			fields.push(`.prctl = 0x${step.args.option.toString(16)}`);
 			break;
 		case 'kvm.check_extension':
-			fields.push(`.option = ${step.args.cap}`);
+			fields.push(`.cap = ${step.args.cap}`);
 			break;
 		case 'kvm.get_device_attr':
-			fields.push(`.number = ${step.args.group}`, `.value = ${step.args.attr}`);
+			fields.push(`.attr_group = ${step.args.group}`, `.attr = ${step.args.attr}`);
 			break;
 		case 'vm.create_vcpu':
 			if (step.args.library === true) flags.push('FKT_LIBRARY_VCPU');
 			break;
 		case 'vcpu.set_cpuid2':
-			fields.push(`.option = ${cpuidEnum(step.args.variant)}`);
+			fields.push(`.cpuid = ${cpuidEnum(step.args.variant)}`);
 			break;
 		case 'vcpu.set_xcrs': {
 			const a = step.args;
-			fields.push(`.number = ${a.index}`, `.nr_xcrs = ${a.nr_xcrs}`);
+			fields.push(`.xcr = ${a.index}`, `.nr_xcrs = ${a.nr_xcrs}`);
 			if (a.flags !== 0) fields.push(`.xcrs_flags = ${a.flags}`);
 			if (a.xcr0 === 'saved') flags.push('FKT_FROM_SAVED');
 			else fields.push(`.value = ${hexLiteral(a.xcr0)}`);
@@ -65,24 +65,24 @@ function stepFields(step: ExpectedStep): string[] {
 			break;
 		}
 		case 'vcpu.get_msr':
-			fields.push(`.option = ${MSRS[step.args.msr]}`);
+			fields.push(`.msr = ${MSRS[step.args.msr]}`);
 			break;
 		case 'vcpu.set_msr':
-			fields.push(`.option = ${MSRS[step.args.msr]}`);
+			fields.push(`.msr = ${MSRS[step.args.msr]}`);
 			if (step.args.value === 'saved') flags.push('FKT_FROM_SAVED');
 			else fields.push(`.value = ${hexLiteral(step.args.value)}`);
 			break;
 		case 'guest.set_cr4_osxsave':
-			fields.push(`.value = ${step.args.enable ? 1 : 0}`);
+			if (step.args.enable) flags.push('FKT_ENABLE');
 			break;
 		case 'guest.xsetbv':
-			fields.push(`.number = ${step.args.ecx}`, `.value = ${hexLiteral(step.args.xcr0)}`);
+			fields.push(`.xcr = ${step.args.ecx}`, `.value = ${hexLiteral(step.args.xcr0)}`);
 			break;
 		case 'guest.rdmsr':
-			fields.push(`.number = ${MSRS[step.args.msr]}`);
+			fields.push(`.msr = ${MSRS[step.args.msr]}`);
 			break;
 		case 'guest.wrmsr':
-			fields.push(`.number = ${MSRS[step.args.msr]}`, `.value = ${hexLiteral(step.args.value)}`);
+			fields.push(`.msr = ${MSRS[step.args.msr]}`, `.value = ${hexLiteral(step.args.value)}`);
 			break;
 	}
 	if (flags.length) fields.splice(1, 0, `.flags = ${flags.join(' | ')}`);
