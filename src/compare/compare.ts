@@ -122,15 +122,24 @@ const issueRef = (issue: KnownIssue): KnownIssueRef => ({ id: issue.id, reason: 
 
 /** A case a skip entry of the known issues keeps from running. */
 export function skippedByIssue(expected: ExpectedCase, binary: string, issue: KnownIssue): CaseResult {
+	return notRun(expected, binary, `not run here: ${issue.reason}`, issueRef(issue));
+}
+
+/** A case of a suite for another machine (elsewhereReason): SKIP, as its binary would say. */
+export function skippedElsewhere(expected: ExpectedCase, binary: string, reason: string): CaseResult {
+	return notRun(expected, binary, reason, null);
+}
+
+function notRun(expected: ExpectedCase, binary: string, reason: string, knownIssue: KnownIssueRef | null): CaseResult {
 	return {
 		id: expected.id,
 		family: expected.family,
 		binary,
 		status: 'SKIP',
-		reason: `not run here: ${issue.reason}`,
+		reason,
 		difference: null,
 		differences: [],
-		knownIssue: issueRef(issue),
+		knownIssue,
 		note: null,
 		durationMs: null,
 		log: [],

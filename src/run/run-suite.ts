@@ -5,7 +5,7 @@
 // (a bad exit code, a signal) after printing every result. An interrupted run still gives its report.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareCase, compareContext, skippedByIssue, type CaseRun } from '../compare/compare.js';
+import { compareCase, compareContext, skippedByIssue, skippedElsewhere, type CaseRun } from '../compare/compare.js';
 import { findSkippingIssue, globMatches, staleIssues, type IssueScope, type KnownIssue } from '../compare/known-issues.js';
 import { UNEXPECTED, summarise, type CaseResult, type RunReport } from '../compare/result.js';
 import { layout, testName, familiesOf } from '../emit/layout.js';
@@ -93,21 +93,17 @@ export async function runSuite(request: SuiteRunRequest): Promise<RunReport> {
 	const results = new Map<string, CaseResult>();
 	// The binaries would find the same difference and skip every case; the runner says it before starting them.
 	const first = request.elsewhere ? [] : selected;
-	for (const [c, binary, issue] of skippedCases) {
-		const result = skippedByIssue(c, binary, issue);
-		results.set(c.id, result);
+	const skipped = [
+		...skippedCases.map(([c, binary, issue]) => skippedByIssue(c, binary, issue)),
+		...(request.elsewhere ? selected.flatMap((e) => e.cases.map((c) => skippedElsewhere(c, e.binary, request.elsewhere!))) : []),
+	];
+	for (const result of skipped) {
+		results.set(result.id, result);
 		request.onCase(result);
 	}
 	const health: { finding: string; cases: string[] }[] = [];
 	const problems: { binary: string; problems: readonly string[] }[] = [];
 	const context = compareContext(request.expected, request.issues, request.scope);
-	for (const execution of request.elsewhere ? selected : []) {
-		for (const c of execution.cases) {
-			const result = compareCase({ ...c, skip: request.elsewhere }, unfinishedCase(execution, { status: 'ERROR', reason: 'not run' }), context);
-			results.set(c.id, result);
-			request.onCase(result);
-		}
-	}
 	// What each result was compared from, for a verdict on its binary that comes after it.
 	const runs = new Map<string, CaseRun>();
 	const finish = (c: ExpectedCase, run: CaseRun) => {
