@@ -49,9 +49,9 @@ export const RULES = {
 	// vCPU (§2.2, §2.6)
 	'vcpu.create': R('KVM_CREATE_VCPU locks the process guest permission and starts with XCR0=1, XFD=0, XFD_ERR=0', '§2.2; core.c:198-255, x86.c:11561'),
 	'vcpu.create-library': R(
-		'vm_create_with_one_vcpu() creates the vCPU (locking the guest permission) and sets the CPUID the library cached ' +
-			'before any permission request; GSX follows from it',
-		'§2.2, §2.6; selftests lib/x86_64/processor.c:676 vm_arch_vcpu_add, 710-722 kvm_get_supported_cpuid',
+		"vm_create_with_one_vcpu() creates the vCPU (locking the guest permission) and sets the library's cached " +
+			'KVM_GET_SUPPORTED_CPUID, filled by the first VM of the process under the permission it had then; GSX follows from it',
+		'§2.2, §2.6; selftests lib/kvm_util.c:321, lib/x86_64/processor.c:1124-1133, 710-724 kvm_get_supported_cpuid, 676 vm_arch_vcpu_add',
 	),
 	'cpuid.post-run-identical': R('after KVM_RUN an identical CPUID is accepted without permission check or reallocation', '§2.6 step 3; cpuid.c:457-507'),
 	'cpuid.post-run-differs': R('after KVM_RUN any difference, flags included, is -EINVAL', '§2.6 step 3, §4 #14; cpuid.c:457-507'),

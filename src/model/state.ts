@@ -72,10 +72,15 @@ export interface ModelState {
 	readonly proc: ProcessState;
 	readonly vcpu: VcpuState | null;
 	readonly saved: SavedState;
+	/**
+	 * The selftests library's cached KVM_GET_SUPPORTED_CPUID, in the process's memory: filled when the
+	 * process creates its first VM, never refreshed, and copied to a forked child (§2.2).
+	 */
+	readonly libraryCpuid: CpuidConfig | null;
 }
 
 export function initialState(platform: Platform): ModelState {
-	return { proc: initialProcess(platform, false), vcpu: null, saved: {} };
+	return { proc: initialProcess(platform, false), vcpu: null, saved: {}, libraryCpuid: null };
 }
 
 /** Permissions start at the user default features, guest equal to host (§1.2, core.c:562-566). */

@@ -6,7 +6,7 @@ import { has } from './revision.js';
 import type { RuleId } from './rules.js';
 import { initialProcess, type ModelState, type ProcessState, type VcpuState } from './state.js';
 import { ModelError, type StepContext, type StepResult } from './step-types.js';
-import { applyCpuid2, libraryCpuid } from './step-vcpu.js';
+import { applyCpuid2, supportedCpuid } from './step-vcpu.js';
 import { DYNAMIC, FP, FPSSE, USER_SUPPORTED, extendedXcr0Bits, hex, standardSize } from './xfeatures.js';
 
 type ProcessOp = Extract<
@@ -47,10 +47,15 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 		case 'arch_prctl.unknown':
 			return same({ ret: errno('EINVAL') }, 'prctl.unknown-option');
 		case 'fork': {
-			// The child does not use the parent's VM; its permissions follow fpu_inherit_perms().
+			// The child does not use the parent's VM; its permissions follow fpu_inherit_perms(); its memory,
+			// the library's CPUID cache included, is a copy of the parent's.
 			const inherit = platform.dynamicEnabled && has(rev, 'perm-inherited-on-fork');
 			const proc: ProcessState = inherit ? { ...state.proc, child: true } : initialProcess(platform, true);
-			return { state: { proc, vcpu: null, saved: {} }, outcome: { ret: '0' }, rule: inherit ? 'fork.inherit' : 'fork.defaults' };
+			return {
+				state: { proc, vcpu: null, saved: {}, libraryCpuid: state.libraryCpuid },
+				outcome: { ret: '0' },
+				rule: inherit ? 'fork.inherit' : 'fork.defaults',
+			};
 		}
 		case 'kvm.check_extension': {
 			const size = xsave2CapSize(platform, rev, state.proc);
@@ -66,13 +71,14 @@ export function stepProcess(state: ModelState, op: ProcessOp, ctx: StepContext):
 		case 'kvm.get_supported_cpuid':
 			return same(supportedCpuidLeafD(state.proc, ctx), 'supported-cpuid.leaf-d');
 		case 'vm.create_vcpu': {
+			// Both kinds of VM come from the library, whose first VM caches the supported CPUID as the
+			// permission is now (before KVM_CREATE_VCPU locks it).
+			const libraryCpuid = state.libraryCpuid ?? supportedCpuid('library', platform, rev, state.proc);
 			const proc = { ...state.proc, guestLocked: state.proc.guestLocked || has(rev, 'vcpu-create-locks-guest-perm') };
-			const created: ModelState = { ...state, proc, vcpu: freshVcpu(ctx) };
+			const created: ModelState = { ...state, proc, vcpu: freshVcpu(ctx), libraryCpuid };
 			if (!op.library) return { state: created, outcome: { ret: '0' }, rule: 'vcpu.create' };
-			// vm_create_with_one_vcpu() sets the CPUID the library cached before any permission request
-			// (the emitted C asks for it first): KVM_GET_SUPPORTED_CPUID under the default permission.
-			const cached = libraryCpuid(platform, rev);
-			const set = applyCpuid2(created, created.vcpu!, cached, ctx);
+			// vm_create_with_one_vcpu() sets that cached CPUID on its vCPU.
+			const set = applyCpuid2(created, created.vcpu!, libraryCpuid, ctx);
 			if (set.outcome.ret !== '0') throw new ModelError(`the library's KVM_SET_CPUID2 fails with ${set.outcome.ret}`);
 			return { state: set.state, outcome: { ret: '0' }, rule: 'vcpu.create-library' };
 		}

@@ -6,7 +6,7 @@ import { has } from './revision.js';
 import type { RuleId } from './rules.js';
 import type { Platform } from './platform.js';
 import type { Revision } from './revision.js';
-import { initialProcess, type CpuidConfig, type ModelState, type ProcessState, type SavedState, type VcpuState, type XstateKnowledge } from './state.js';
+import { type CpuidConfig, type ModelState, type ProcessState, type SavedState, type VcpuState, type XstateKnowledge } from './state.js';
 import { ModelError, withVcpu, type StepContext, type StepResult } from './step-types.js';
 import { checkXcr } from './xcr0-check.js';
 import { DYNAMIC, FPSSE, SSE, XTILE, XTILECFG, XTILEDATA, YMM, FP, hex, parseHex } from './xfeatures.js';
@@ -83,17 +83,9 @@ function fromSaved<T>(value: T | undefined, what: string): T {
 }
 
 /** KVM_GET_SUPPORTED_CPUID as far as this contract cares, for a process with this permission (§2.5). */
-function supportedCpuid(variant: string, platform: Platform, rev: Revision, proc: ProcessState): CpuidConfig {
+export function supportedCpuid(variant: string, platform: Platform, rev: Revision, proc: ProcessState): CpuidConfig {
 	const xcr0 = permittedXcr0(platform, rev, proc);
 	return { variant, leafD: true, xcr0, xfd: kvmHasXfd(platform, rev), xsave: platform.kvm.xsave, flagsTweak: false };
-}
-
-/**
- * The CPUID vm_create_with_one_vcpu() sets: the library's cached KVM_GET_SUPPORTED_CPUID, which the
- * emitted C fills before any case asks for permission (6.12 lib/x86_64/processor.c:676, 710-722).
- */
-export function libraryCpuid(platform: Platform, rev: Revision): CpuidConfig {
-	return supportedCpuid('library', platform, rev, initialProcess(platform, false));
 }
 
 /** The leaf-0xD CPUID a variant stands for, from KVM_GET_SUPPORTED_CPUID as this process sees it now. */

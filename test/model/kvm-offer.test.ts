@@ -103,6 +103,24 @@ describe('a vCPU made by the selftests library starts with the cached supported 
 	});
 });
 
+describe("the library's CPUID cache is filled by the process's first VM, after the case's permission requests", () => {
+	const xsetbvAmx: Op = { op: 'guest.xsetbv', ecx: 0, xcr0: '0x602e7' };
+
+	test('guest permission first: the library vCPU has XTILEDATA in leaf 0xD, the fpstate grows, the guest may enable AMX', () => {
+		const o = outcomes(shipped('spr'), [reqGuest(18), libraryVcpu, osxsave, xsetbvAmx, getXsave2()]);
+		expect(o.slice(1)).toEqual([{ ret: '0' }, { vector: 'none' }, { vector: 'none' }, { ret: '0', size: '11008', xstate_bv: 'bits:must=0x0,may=0x602e7' }]);
+	});
+
+	test('no permission before the first VM: the cache has no AMX and the guest cannot enable it', () => {
+		expect(outcomes(shipped('spr'), [libraryVcpu, osxsave, xsetbvAmx])).toEqual([{ ret: '0' }, { vector: 'none' }, { vector: 'GP' }]);
+	});
+
+	test('a forked child inherits the cache its parent filled, even where fork resets the permission', () => {
+		const o = outcomes(shipped('spr'), [reqGuest(18), createVcpu, { op: 'fork' }, libraryVcpu, osxsave, xsetbvAmx]);
+		expect(o.slice(2)).toEqual([{ ret: '0' }, { ret: '0' }, { vector: 'none' }, { vector: 'none' }]);
+	});
+});
+
 describe('PKRU after KVM_RUN', () => {
 	test('on a PKU host XSTATE_BV may have PKRU whatever the guest XCR0 (host PKRU saved into the guest fpstate)', () => {
 		const o = outcomes(shipped('spr'), [libraryVcpu, osxsave, getXsave2()]);
