@@ -16,9 +16,13 @@ const SUITES = [
 	...['spr', 'zen1-avx', 'tcg-max'].map((platform) => ({ platform, kernel: 'mainline' })),
 	...['fpu-kvm-v1', 'v5.17', 'v6.12'].map((kernel) => ({ platform: 'spr', kernel })),
 ];
+/**
+ * checkpatch runs at about 1 ms a line: the newer tree's, which new patches are checked with, reads
+ * every suite; the older tree's reads the first one (the same templates), to stay within 3 minutes.
+ */
 const TREES = [
-	{ debian: '6.12', dialect: 'selftests-6.10' },
-	{ debian: '6.1', dialect: 'selftests-6.0' },
+	{ debian: '6.12', dialect: 'selftests-6.10', checkpatchSuites: SUITES.length, uniqueFiles: 93 },
+	{ debian: '6.1', dialect: 'selftests-6.0', checkpatchSuites: 1, uniqueFiles: 16 },
 ];
 
 const cli = (...args: string[]) => runCli(args);
@@ -80,17 +84,17 @@ describe('emitted selftests in real kernel trees', () => {
 	);
 
 	test.each(TREES)(
-		"linux-source-$debian's checkpatch.pl --strict reports 0 errors, 0 warnings and 0 checks on every emitted file",
-		async ({ debian }) => {
+		"linux-source-$debian's checkpatch.pl --strict reports 0 errors, 0 warnings and 0 checks on the emitted files of $checkpatchSuites suite(s)",
+		async ({ debian, checkpatchSuites, uniqueFiles }) => {
 			const unique = new Map<string, string>();
-			for (const out of outputs) {
+			for (const out of outputs.slice(0, checkpatchSuites)) {
 				const dir = join(out, 'selftests', 'x86_64');
 				for (const name of readdirSync(dir)) {
 					const path = join(dir, name);
 					unique.set(createHash('sha256').update(readFileSync(path)).digest('hex'), path);
 				}
 			}
-			expect(unique.size).toBeGreaterThan(50);
+			expect(unique.size).toBe(uniqueFiles);
 			expect(await checkpatch(roots.get(debian)!, [...unique.values()])).toBe('');
 		},
 		TEN_MINUTES,

@@ -38,25 +38,31 @@ describe('golden emitted files (spr, v6.12, seed 1)', () => {
 			'#ifndef ARCH_REQ_XCOMP_GUEST_PERM',
 			'#ifndef XFEATURE_MASK_XTILE',
 			'#if __has_include("kvm_util_base.h")',
-			'#if __has_include("kvm_util_base.h")',
 			'#else',
+			'#if __has_include("kvm_util_base.h")',
 			'#ifndef KVM_X86_GRP_SYSTEM',
 		]);
-		const blocks = [...header.matchAll(/^#if __has_include\("kvm_util_base\.h"\)\n([^#]*)(?:#else\n([^#]*))?#endif$/gm)];
+		const blocks = [...header.matchAll(/^#if __has_include\("kvm_util_base\.h"\)\n([\s\S]*?)(?:^#else\n([\s\S]*?))?^#endif$/gm)];
 		const code = (text: string | undefined) => (text ?? '').split('\n').filter((l) => l.trim() && !/^\s*\/?\*/.test(l));
-		expect(blocks.map((b) => [code(b[1]), code(b[2])])).toEqual([
-			[['\t\tvm_init_descriptor_tables(ctx->vm);', '\t\tvcpu_init_descriptor_tables(ctx->vcpu);'], []],
+		const defined = (text: string | undefined) => code(text).flatMap((l) => /^(?:static .*?|#define )\b(fkt_\w+)\(/.exec(l)?.[1] ?? []);
+		// 6.0-6.9: our own xgetbv, xsetbv_safe and result line; 6.10+: the library's, under the same names.
+		expect(blocks.map((b) => [defined(b[1]), defined(b[2])])).toEqual([
 			[
-				[
-					'static inline u64 fkt_host_xcr0(void)',
-					'{',
-					'\tu32 eax, edx;',
-					'\t__asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));',
-					'\treturn eax | (u64)edx << 32;',
-					'}',
-				],
-				['static inline u64 fkt_host_xcr0(void)', '{', '\treturn xgetbv(0);', '}'],
+				['fkt_xgetbv', 'fkt_xsetbv_safe', 'fkt_test_result'],
+				['fkt_xgetbv', 'fkt_xsetbv_safe', 'fkt_test_result'],
 			],
+			[[], []],
 		]);
+		expect(code(blocks[0]![2])).toEqual([
+			'#define fkt_xgetbv(index)\t\txgetbv(index)',
+			'#define fkt_xsetbv_safe(index, value)\txsetbv_safe(index, value)',
+			'static void fkt_test_result(int code, const char *name, const char *reason)',
+			'{',
+			'\tksft_test_result_code(code, name, reason ? "%s" : NULL, reason);',
+			'}',
+		]);
+		// 6.10+ sets the descriptor tables up with the VM.
+		expect(code(blocks[1]![1])).toEqual(['\t\tvm_init_descriptor_tables(ctx->vm);', '\t\tvcpu_init_descriptor_tables(ctx->vcpu);']);
+		expect(blocks[1]![2]).toBeUndefined();
 	});
 });
