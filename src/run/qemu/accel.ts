@@ -57,6 +57,21 @@ export function defaultCpu(accel: Accel['accel']): string {
 	return accel === 'kvm' ? 'host' : 'max';
 }
 
+/**
+ * The -accel value for QEMU. TCG runs single-threaded: with one host thread per vCPU (MTTCG, the
+ * default for x86 guests) QEMU 7.2 can go on executing a translation of kernel text that another
+ * vCPU has since rewritten. The guest kernel flips static keys at run time with text_poke_bp(),
+ * which puts an INT3 on the site first; KVM does it on every VM creation and destruction
+ * (preempt_notifier_key, patched in finish_task_switch()). A vCPU that keeps the stale INT3 traps,
+ * the kernel sees the byte is no INT3 any more and restarts the instruction (kprobe_int3_handler),
+ * and it traps again: both vCPUs loop in the #BP handler, the guest goes silent with soft lockups
+ * and RCU stalls, memory holding the patched instruction all along. One thread for all vCPUs
+ * keeps QEMU's code invalidation in step with the writes.
+ */
+export function qemuAccelOption(accel: Accel['accel']): string {
+	return accel === 'tcg' ? 'tcg,thread=single' : accel;
+}
+
 /** The QEMU binary to run: --qemu, or qemu-system-x86_64 on PATH, installed from Debian when missing. */
 export async function findQemu(path: string | undefined, progress: (line: string) => void): Promise<string> {
 	if (path) {

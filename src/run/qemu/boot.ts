@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InfrastructureError } from '../../errors.js';
+import { qemuAccelOption } from './accel.js';
 import { buildGuestInit, parseGuestLine, planText, writeInitramfs, type GuestEvent } from './initramfs.js';
 import type { KernelImage } from './kernel-image.js';
 
@@ -94,7 +95,7 @@ export async function bootGuest(target: QemuTarget, execs: readonly GuestExec[],
 	const started = Date.now();
 	const argv = [
 		'-accel',
-		target.accel,
+		qemuAccelOption(target.accel),
 		'-cpu',
 		target.cpu,
 		'-m',

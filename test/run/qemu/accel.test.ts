@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { chooseAccel, defaultCpu, kvmBackend, parseAccel } from '../../../src/run/qemu/accel.js';
+import { chooseAccel, defaultCpu, kvmBackend, parseAccel, qemuAccelOption } from '../../../src/run/qemu/accel.js';
 import { tempDir } from '../../helpers.js';
 
 describe('accelerator', () => {
@@ -25,6 +25,10 @@ describe('accelerator', () => {
 	test('the CPU model follows the accelerator; unknown accelerators are named', () => {
 		expect([defaultCpu('kvm'), defaultCpu('tcg')]).toEqual(['host', 'max']);
 		expect(() => parseAccel('hvf')).toThrow("unknown --accel 'hvf' (known: auto, kvm, tcg)");
+	});
+
+	test('TCG runs all vCPUs in one thread (MTTCG executed stale kernel text after text_poke_bp)', () => {
+		expect([qemuAccelOption('kvm'), qemuAccelOption('tcg')]).toEqual(['kvm', 'tcg,thread=single']);
 	});
 });
 
