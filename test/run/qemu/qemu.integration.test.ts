@@ -22,8 +22,8 @@ async function runInGuest(mode: Mode): Promise<Record<string, CaseResult>> {
 }
 
 describe('QEMU target with Debian linux-image-6.1 under TCG', () => {
-	// The slice makes no KVM_RUN: under TCG's nested SVM an L2 guest has, once, left the L1 kernel in a
-	// soft lockup while the machine was loaded (the runner reported it as TIMEOUT with the lockup line).
+	// The slice makes no KVM_RUN; every case creates and destroys VMs, which under multi-threaded TCG
+	// hung the guest now and then (src/run/qemu/accel.ts says why TCG runs with thread=single).
 	test(
 		'check --kernel-image debian:6.1 runs a slice of the suite inside and agrees with the model',
 		() => {
