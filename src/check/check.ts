@@ -6,7 +6,7 @@ import { buildSelftests } from '../build/build.js';
 import { generateRequest, probedPlatform, type SuiteSpec } from '../emit/generate-request.js';
 import { generate, writeGenerated } from '../emit/generate.js';
 import { InfrastructureError } from '../errors.js';
-import { revisionForRelease } from '../model/index.js';
+import { revisionForProbe } from '../model/index.js';
 import { printBuildSummary, printGenerateSummary, printProbe, type Print } from '../report/console.js';
 import { runProbe } from '../run/probe.js';
 import { probeInGuest } from '../run/qemu/guest-probe.js';
@@ -32,7 +32,7 @@ export async function runCheck(request: CheckRequest, print: Print): Promise<num
 	const qemu = await kernelUnderTest(run, print);
 	const probePath = join(cacheDir, qemu ? `probe-${qemu.kernel.release}.json` : 'probe.json');
 	const probe = qemu ? await probeInGuest(qemu, probePath, Date.now() + run.overallTimeoutMs) : await runProbe(cacheDir, probePath);
-	printProbe(print, probe, probedPlatform(probe, probePath), revisionForRelease(probe.kernelRelease), probePath);
+	printProbe(print, probe, probedPlatform(probe, probePath), revisionForProbe(probe), probePath);
 	// Without KVM every case would SKIP and the run would look green.
 	if (!probe.devKvm) throw new InfrastructureError(`no usable /dev/kvm ${qemu ? 'in the guest' : 'on this machine'}: the suite cannot run (see ${probePath})`);
 	const generated = generate(generateRequest({ ...request.suite, probe: probePath }));

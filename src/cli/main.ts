@@ -18,7 +18,7 @@ import { FAMILIES } from '../enumerate/families/index.js';
 import { buildSuite } from '../enumerate/suite.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { printable } from '../input-file.js';
-import { REVISION_ORDER, allBehaviours, revision, revisionForRelease } from '../model/index.js';
+import { REVISION_ORDER, allBehaviours, revision, revisionChanges, revisionForProbe } from '../model/index.js';
 import {
 	printBuildSummary,
 	printCaseList,
@@ -81,7 +81,7 @@ function addSuiteOptions(cmd: Command, required: boolean): Command {
 	const platform = '--platform <name>';
 	const kernel = '--kernel <revision>';
 	const platformHelp = 'platform profile: spr, zen1-avx, tcg-max, host (probed), or a profile file';
-	const kernelHelp = 'kernel revision of the model: fpu-kvm-v1, v5.17, v6.12, mainline, or host (from the probe report)';
+	const kernelHelp = `kernel revision of the model: ${REVISION_ORDER.join(', ')}, or host (from the probe report)`;
 	if (required) cmd.requiredOption(platform, platformHelp).requiredOption(kernel, kernelHelp);
 	else cmd.option(platform, platformHelp, 'spr').option(kernel, kernelHelp, 'v6.12');
 	return cmd
@@ -317,7 +317,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 		.option('--cache <dir>', 'cache folder for the probe binary', defaultCacheDir())
 		.action(async (o: { out: string; cache: string }) => {
 			const probe = await runProbe(o.cache, resolve(o.out));
-			printProbe(print, probe, probedPlatform(probe, o.out), revisionForRelease(probe.kernelRelease), o.out);
+			printProbe(print, probe, probedPlatform(probe, o.out), revisionForProbe(probe), o.out);
 		});
 
 	cli
@@ -329,6 +329,7 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 				print,
 				[...REVISION_ORDER],
 				allBehaviours().map((behaviour) => ({ behaviour, in: revisions.map((r) => r.behaviours.has(behaviour.id)) })),
+				revisionChanges('v5.16', 'fpu-kvm-v1'),
 			);
 		});
 

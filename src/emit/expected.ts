@@ -75,7 +75,7 @@ export function expectedDocument(request: GenerateRequest, suite: Suite): Expect
 			description: rev.description,
 			behaviours: allBehaviours()
 				.filter((b) => rev.behaviours.has(b.id))
-				.map((b) => ({ id: b.id, summary: b.summary, kernels: b.kernels, citation: b.citation, assumption: b.assumption === true })),
+				.map((b) => ({ id: b.id, summary: b.summary, kernels: b.kernels, citation: b.citation, assumption: b.assumedIn?.includes(rev.id) === true })),
 		},
 		cases: suite.cases.map((c) => expectedCase(c, platform, rev)),
 	};

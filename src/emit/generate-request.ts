@@ -14,7 +14,7 @@ import {
 	platformSchema,
 	probeSchema,
 	revision,
-	revisionForRelease,
+	revisionForProbe,
 	toPlatform,
 	type Platform,
 	type Probe,
@@ -105,9 +105,9 @@ function validatedPlatform(data: unknown, what: string): Platform {
 
 function loadRevision(name: string, probePath = defaultProbePath()): Revision {
 	if (name === 'host') {
-		const release = readProbe(probePath).kernelRelease;
-		const mapped = revisionForRelease(release);
-		if (!mapped) throw new UsageError(`cannot map kernel release '${quoted(release)}' of ${printable(probePath)} to a revision; pass --kernel`);
+		const probe = readProbe(probePath);
+		const mapped = revisionForProbe(probe);
+		if (!mapped) throw new UsageError(`cannot map kernel release '${quoted(probe.kernelRelease)}' of ${printable(probePath)} to a revision; pass --kernel`);
 		return revision(mapped.revision);
 	}
 	if (!isRevisionId(name)) throw new UsageError(`unknown kernel revision '${quoted(name)}' (known: ${REVISION_ORDER.join(', ')})`);

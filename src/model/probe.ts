@@ -124,14 +124,17 @@ export function platformFromProbe(probe: Probe): PlatformFile {
 }
 
 /**
- * The model revision closest to a kernel release: before 5.17 the seed branch, 5.17.x v5.17, up to
- * 6.12 v6.12 (releases 5.18-6.11 have some of the fixes only: approximate), later ones mainline.
+ * The model revision of a probed kernel. Before 5.17 the probe decides: only the seed series answers
+ * ARCH_GET_XCOMP_GUEST_PERM (fpu-kvm-v1); a 5.16 kernel without it is v5.16, and older ones, which
+ * have no dynamic XSTATE prctls at all, are v5.16 approximately. Then 5.17.x is v5.17, releases up
+ * to 6.12 v6.12 (5.18-6.11 have some of the fixes only: approximate), later ones mainline.
  */
-export function revisionForRelease(release: string): { revision: RevisionId; approximate: boolean } | null {
-	const m = /^(\d+)\.(\d+)/.exec(release);
+export function revisionForProbe(probe: Pick<Probe, 'kernelRelease' | 'xcompGuestPerm'>): { revision: RevisionId; approximate: boolean } | null {
+	const m = /^(\d+)\.(\d+)/.exec(probe.kernelRelease);
 	if (!m) return null;
 	const version = Number(m[1]) * 1000 + Number(m[2]);
-	if (version < 5017) return { revision: 'fpu-kvm-v1', approximate: true };
+	if (version < 5017 && probe.xcompGuestPerm !== null) return { revision: 'fpu-kvm-v1', approximate: false };
+	if (version < 5017) return { revision: 'v5.16', approximate: version < 5016 };
 	if (version === 5017) return { revision: 'v5.17', approximate: false };
 	if (version <= 6012) return { revision: 'v6.12', approximate: version < 6012 };
 	return { revision: 'mainline', approximate: false };

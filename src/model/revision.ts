@@ -1,10 +1,12 @@
 // Kernel revisions as sets of named behaviours with since/until (docs/contract.md §0, §4).
-// A behaviour belongs to every revision r with since <= r < until in REVISION_ORDER.
+// A behaviour belongs to every revision r with since <= r < until in REVISION_ORDER, and to those
+// it lists in alsoIn (a fix backported to an older stable line).
 
-export const REVISION_ORDER = ['fpu-kvm-v1', 'v5.17', 'v6.12', 'mainline'] as const;
+export const REVISION_ORDER = ['v5.16', 'fpu-kvm-v1', 'v5.17', 'v6.12', 'mainline'] as const;
 export type RevisionId = (typeof REVISION_ORDER)[number];
 
 export const REVISION_DESCRIPTIONS: Record<RevisionId, string> = {
+	'v5.16': 'v5.16 as its stable line has it (5.16.10): dynamic XSTATE permission prctls for the host only, no guest permission prctls, KVM without AMX',
 	'fpu-kvm-v1':
 		'tglx x86/fpu-kvm (the seed "[patch 0/6] x86/fpu: Preparatory changes for guest AMX support", 5.16-rc based): x86/fpu changes only, KVM unchanged',
 	'v5.17': 'v5.17 tag (AMX in KVM merged for 5.17-rc1, with the 5.17-rc fixes)',
@@ -21,8 +23,12 @@ export interface Behaviour {
 	/** The upstream kernel versions the behaviour spans, for people mapping a release. */
 	readonly kernels: string;
 	readonly citation: string;
-	/** True where the seed leaves KVM's handling open and the model names an assumption. */
-	readonly assumption?: boolean;
+	/** Revisions outside since..until that have it too. */
+	readonly alsoIn?: readonly RevisionId[];
+	/** The seed patch (of "[patch 0/6]") that brings it, for behaviours the series adds to v5.16. */
+	readonly seedPatch?: string;
+	/** Revisions for which the seed leaves KVM's handling open and the model names an assumption. */
+	readonly assumedIn?: readonly RevisionId[];
 }
 
 const BEHAVIOURS: readonly Behaviour[] = [
@@ -30,6 +36,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		id: 'guest-perm-prctls',
 		summary: 'ARCH_GET/REQ_XCOMP_GUEST_PERM exist; guest permission starts equal to the host default and is independent of the host permission',
 		since: 'fpu-kvm-v1',
+		seedPatch: '1/6',
 		kernels: 'tglx x86/fpu-kvm 1/6; 5.17-rc1 onwards',
 		citation: 'docs/contract.md §1.2, §2.1; C xstate.c:1775-1814 fpu_xstate_prctl, core.c:565-566',
 	},
@@ -38,41 +45,43 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		summary: 'a successful ARCH_REQ_XCOMP_GUEST_PERM returns an uninitialised ret (0-day report on 1/6)',
 		since: 'fpu-kvm-v1',
 		until: 'v5.17',
+		seedPatch: '1/6',
 		kernels: 'tglx x86/fpu-kvm only; fixed in AMX series v6 01/21 (int ret = 0)',
 		citation: 'docs/contract.md §2.1 step 8, §4 A-era row',
 	},
 	{
 		id: 'perm-request-overwrites',
 		summary: 'a successful permission request stores only the requested bit (0x40000) instead of OR-ing it into the old permission',
-		since: 'fpu-kvm-v1',
+		since: 'v5.16',
 		until: 'v6.12',
-		kernels: 'tglx x86/fpu-kvm, 5.17.0 .. 5.17.1; fixed by 063452fd94d1 (5.18-rc1, 5.17.2)',
-		citation: 'docs/contract.md §1.2, §4 #1; xstate.c:1644 WRITE_ONCE(perm->__state_perm, requested)',
+		kernels: '5.16 (since db8268df0983, 5.16-rc1), tglx x86/fpu-kvm, 5.17.0 .. 5.17.1; fixed by 063452fd94d1 (5.18-rc1, 5.17.2)',
+		citation: 'docs/contract.md §0 v5.16, §1.2, §4 #1; xstate.c:1644 WRITE_ONCE(perm->__state_perm, requested)',
 	},
 	{
 		id: 'perm-inherited-on-fork',
 		summary: 'fork() copies host and guest permission including the lock when dynamic features are enabled; otherwise the child starts from defaults',
-		since: 'fpu-kvm-v1',
-		kernels: 'all',
-		citation: 'docs/contract.md §1.2 Inheritance; C core.c:569-580, 661-662 fpu_inherit_perms',
+		since: 'v5.16',
+		kernels: 'all (5.16 has the host permission only, and copies it)',
+		citation: 'docs/contract.md §0 v5.16, §1.2 Inheritance; C core.c:569-580, 661-662 fpu_inherit_perms',
 	},
 	{
 		id: 'vcpu-create-locks-guest-perm',
 		summary: 'KVM_CREATE_VCPU sets FPU_GUEST_PERM_LOCKED in the process guest permission; a later guest request that would change it fails -EBUSY',
 		since: 'fpu-kvm-v1',
-		kernels: 'all',
+		seedPatch: '2/6 (the lock), 1/6 (-EBUSY)',
+		kernels: 'tglx x86/fpu-kvm 1/6 and 2/6; 5.17-rc1 onwards',
 		citation: 'docs/contract.md §2.2; C core.c:198-216 fpu_alloc_guest_fpstate, xstate.c:1658-1693',
 	},
 	{
 		id: 'kvm-v5.16-unchanged',
 		summary:
-			'assumption: the branch changes only x86/fpu; its KVM is the v5.16 code, which knows no AMX, no XFD MSRs, no KVM_CAP_XSAVE2, ' +
-			'no device attribute and never calls fpu_update_guest_xcr0/xfd',
-		since: 'fpu-kvm-v1',
+			'KVM is the v5.16 code, which knows no AMX, no XFD MSRs, no KVM_CAP_XSAVE2, no device attribute and never calls ' +
+			'fpu_update_guest_xcr0/xfd (for the branch an assumption: the seed changes only x86/fpu)',
+		since: 'v5.16',
 		until: 'v5.17',
-		kernels: 'tglx x86/fpu-kvm',
-		citation: 'docs/contract.md §0 "A-as-tree", §2.9 A, §5 item 2; seed cover letter ("only touching the x86/fpu code")',
-		assumption: true,
+		kernels: '5.16; tglx x86/fpu-kvm',
+		citation: 'docs/contract.md §0 "A-as-tree", §0 v5.16, §2.9 A, §5 item 2; seed cover letter ("only touching the x86/fpu code")',
+		assumedIn: ['fpu-kvm-v1'],
 	},
 	{
 		id: 'kvm-amx-support',
@@ -168,8 +177,9 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		id: 'post-run-set-cpuid2-identical-only',
 		summary: 'after KVM_RUN, KVM_SET_CPUID2 succeeds only with bit-identical entries (flags included), without permission check or reallocation',
 		since: 'v5.17',
-		kernels: '5.17-rc1 (c6617c61e8fe) + 5.17-rc2 flags check',
-		citation: 'docs/contract.md §2.6 step 3, §4 #14; C cpuid.c:457-507 kvm_cpuid_check_equal',
+		alsoIn: ['v5.16'],
+		kernels: '5.17-rc1 (c6617c61e8fe) + 5.17-rc2 flags check; both in 5.16.y stable (5.16.10)',
+		citation: 'docs/contract.md §0 v5.16, §2.6 step 3, §4 #14; C cpuid.c:457-507 kvm_cpuid_check_equal',
 	},
 	{
 		id: 'post-run-set-cpuid2-unspecified',
@@ -178,7 +188,7 @@ const BEHAVIOURS: readonly Behaviour[] = [
 		until: 'v5.17',
 		kernels: 'tglx x86/fpu-kvm',
 		citation: 'docs/contract.md §4 #14 (rule introduced for 5.17-rc1); not covered by the seed',
-		assumption: true,
+		assumedIn: ['fpu-kvm-v1'],
 	},
 	{
 		id: 'uabi-copy-zeroes-init-dynamic',
@@ -233,13 +243,20 @@ export interface Revision {
 	readonly behaviours: ReadonlySet<string>;
 }
 
+/** How two revisions differ: the behaviours only the second has, and those only the first has. */
+export function revisionChanges(from: RevisionId, to: RevisionId): { added: Behaviour[]; removed: Behaviour[] } {
+	const a = revision(from).behaviours;
+	const b = revision(to).behaviours;
+	return { added: BEHAVIOURS.filter((x) => b.has(x.id) && !a.has(x.id)), removed: BEHAVIOURS.filter((x) => a.has(x.id) && !b.has(x.id)) };
+}
+
 export function revision(id: RevisionId): Revision {
 	const at = REVISION_ORDER.indexOf(id);
 	const behaviours = new Set<string>();
 	for (const b of BEHAVIOURS) {
 		const since = REVISION_ORDER.indexOf(b.since);
 		const until = b.until ? REVISION_ORDER.indexOf(b.until) : REVISION_ORDER.length;
-		if (since <= at && at < until) behaviours.add(b.id);
+		if ((since <= at && at < until) || b.alsoIn?.includes(id)) behaviours.add(b.id);
 	}
 	return { id, description: REVISION_DESCRIPTIONS[id], behaviours };
 }

@@ -74,18 +74,29 @@ export function printExplain(print: Print, header: { id: string; title: string; 
 }
 
 /** One row per behaviour: which revisions have it, then what it is and where it comes from. */
-export function printRevisions(print: Print, revisions: readonly RevisionId[], behaviours: readonly { behaviour: Behaviour; in: readonly boolean[] }[]): void {
+export function printRevisions(
+	print: Print,
+	revisions: readonly RevisionId[],
+	behaviours: readonly { behaviour: Behaviour; in: readonly boolean[] }[],
+	seed: { added: readonly Behaviour[]; removed: readonly Behaviour[] },
+): void {
 	const width = Math.max(...behaviours.map((b) => b.behaviour.id.length));
 	print(`${''.padEnd(width)}  ${revisions.map((r) => r.padEnd(10)).join(' ')}`.trimEnd());
 	for (const { behaviour, in: present } of behaviours) {
 		const marks = present.map((p) => (p ? 'yes' : '-').padEnd(10)).join(' ');
-		print(`${behaviour.id.padEnd(width)}  ${marks}${behaviour.assumption ? ' (assumption)' : ''}`.trimEnd());
+		const assumed = behaviour.assumedIn ? ` (assumption in ${behaviour.assumedIn.join(', ')})` : '';
+		print(`${behaviour.id.padEnd(width)}  ${marks}${assumed}`.trimEnd());
 	}
 	print('');
 	for (const { behaviour } of behaviours) {
 		print(`${behaviour.id}: ${behaviour.summary}`);
 		print(pc.dim(`    kernels: ${behaviour.kernels} [${behaviour.citation}]`));
 	}
+	print('');
+	print('fpu-kvm-v1 against v5.16 (what the seed series changes, as userspace can see it):');
+	for (const b of seed.added) print(`  + ${b.id} (${b.seedPatch ? `seed ${b.seedPatch}` : "the branch's 5.16-rc base"})`);
+	for (const b of seed.removed) print(`  - ${b.id}${b.alsoIn?.includes('v5.16') ? ' (a 5.16.y backport the 5.16-rc based branch predates)' : ''}`);
+	print("  3/6 to 6/6 add functions for KVM that the branch's KVM never calls (kvm-v5.16-unchanged)");
 }
 
 export function printTree(print: Print, tree: TreeInfo): void {

@@ -58,7 +58,7 @@ describe('bad input: one line, exit 2, nothing written', () => {
 		[
 			'unknown revision',
 			['--platform', 'spr', '--kernel', 'v4.19'],
-			/^fpu-kvm-testgen: error: unknown kernel revision 'v4\.19' \(known: fpu-kvm-v1, v5\.17, v6\.12, mainline\)$/,
+			/^fpu-kvm-testgen: error: unknown kernel revision 'v4\.19' \(known: v5\.16, fpu-kvm-v1, v5\.17, v6\.12, mainline\)$/,
 		],
 		[
 			'platform file breaking a rule',
@@ -137,9 +137,20 @@ describe('revisions', () => {
 		const r = cli('revisions');
 		expect(r.code).toBe(0);
 		const lines = r.out.split('\n');
-		expect(lines[0]).toMatch(/^\s+fpu-kvm-v1 v5\.17\s+v6\.12\s+mainline\s*$/);
-		expect(lines).toContainEqual(expect.stringMatching(/^perm-request-overwrites\s+yes\s+yes\s+-\s+-\s*$/));
-		expect(lines).toContainEqual(expect.stringMatching(/^kvm-v5\.16-unchanged\s+yes\s+-\s+-\s+-\s+\(assumption\)$/));
+		expect(lines[0]).toMatch(/^\s+v5\.16\s+fpu-kvm-v1 v5\.17\s+v6\.12\s+mainline\s*$/);
+		expect(lines).toContainEqual(expect.stringMatching(/^perm-request-overwrites\s+yes\s+yes\s+yes\s+-\s+-\s*$/));
+		expect(lines).toContainEqual(expect.stringMatching(/^kvm-v5\.16-unchanged\s+yes\s+yes\s+-\s+-\s+-\s+\(assumption in fpu-kvm-v1\)$/));
+		// What the six seed patches change, as userspace sees it.
+		expect(lines.slice(lines.indexOf('fpu-kvm-v1 against v5.16 (what the seed series changes, as userspace can see it):'))).toEqual([
+			'fpu-kvm-v1 against v5.16 (what the seed series changes, as userspace can see it):',
+			'  + guest-perm-prctls (seed 1/6)',
+			'  + guest-perm-req-uninit-ret (seed 1/6)',
+			'  + vcpu-create-locks-guest-perm (seed 2/6 (the lock), 1/6 (-EBUSY))',
+			"  + post-run-set-cpuid2-unspecified (the branch's 5.16-rc base)",
+			'  - post-run-set-cpuid2-identical-only (a 5.16.y backport the 5.16-rc based branch predates)',
+			"  3/6 to 6/6 add functions for KVM that the branch's KVM never calls (kvm-v5.16-unchanged)",
+			'',
+		]);
 	});
 });
 

@@ -9,7 +9,7 @@ import {
 	probeSchema,
 	probedKvmXcr0,
 	revision,
-	revisionForRelease,
+	revisionForProbe,
 	toPlatform,
 } from '../../src/model/index.js';
 import { REPO, shippedPlatform } from '../helpers.js';
@@ -96,17 +96,21 @@ describe('probe mapping', () => {
 		expect(toPlatform(platformSchema.parse(file)).hasAmx).toBe(true);
 	});
 
+	// Before 5.17 the probe decides: only the seed series answers ARCH_GET_XCOMP_GUEST_PERM.
 	test.each([
-		['5.16.0-rc5-fpu-kvm', 'fpu-kvm-v1', true],
-		['5.17.0', 'v5.17', false],
-		['6.1.0-28-amd64', 'v6.12', true],
-		['6.12.117', 'v6.12', false],
-		['6.18.44-fc-v669', 'mainline', false],
-	])('kernel release %s maps to %s (approximate: %s)', (release, revision, approximate) => {
-		expect(revisionForRelease(release)).toEqual({ revision, approximate });
+		['5.16.10', null, 'v5.16', false],
+		['5.16.10-fpu-kvm', '0x202e7', 'fpu-kvm-v1', false],
+		['5.16.0-rc5-fpu-kvm', '0x2e7', 'fpu-kvm-v1', false],
+		['5.15.0-91-generic', null, 'v5.16', true],
+		['5.17.0', '0x2e7', 'v5.17', false],
+		['6.1.0-28-amd64', '0x2e7', 'v6.12', true],
+		['6.12.117', '0x2e7', 'v6.12', false],
+		['6.18.44-fc-v669', '0xe7', 'mainline', false],
+	])('kernel release %s with ARCH_GET_XCOMP_GUEST_PERM %s maps to %s (approximate: %s)', (kernelRelease, xcompGuestPerm, revision, approximate) => {
+		expect(revisionForProbe({ kernelRelease, xcompGuestPerm })).toEqual({ revision, approximate });
 	});
 
 	test('a release that is not a version maps to nothing', () => {
-		expect(revisionForRelease('weird')).toBeNull();
+		expect(revisionForProbe({ kernelRelease: 'weird', xcompGuestPerm: null })).toBeNull();
 	});
 });

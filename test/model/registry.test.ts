@@ -48,9 +48,12 @@ describe('behaviours', () => {
 	test('assumptions are named only where the seed leaves KVM open', () => {
 		expect(
 			allBehaviours()
-				.filter((b) => b.assumption)
-				.map((b) => b.id),
-		).toEqual(['kvm-v5.16-unchanged', 'post-run-set-cpuid2-unspecified']);
+				.filter((b) => b.assumedIn)
+				.map((b) => [b.id, b.assumedIn]),
+		).toEqual([
+			['kvm-v5.16-unchanged', ['fpu-kvm-v1']],
+			['post-run-set-cpuid2-unspecified', ['fpu-kvm-v1']],
+		]);
 	});
 
 	test('has() rejects an unknown behaviour name instead of answering false', () => {
