@@ -110,6 +110,20 @@ describe('probe mapping', () => {
 		expect(revisionForProbe({ kernelRelease, xcompGuestPerm })).toEqual({ revision, approximate });
 	});
 
+	// Real probe reports, one per kernel generation, taken inside kernels booted under QEMU TCG -cpu max
+	// and on the machines of this kind.
+	test.each([
+		['tcg-5.16.10.json', '5.16.10+', 'v5.16', false],
+		['tcg-5.16.10-fpu-kvm.json', '5.16.10+', 'fpu-kvm-v1', false],
+		['tcg-6.1.json', '6.1.0-57-amd64', 'v6.12', true],
+		['tcg-6.12.117.json', '6.12.117', 'v6.12', false],
+		['icelake-pvm.json', '6.18.44-fc-v1045', 'mainline', false],
+	])('probe report %s (Linux %s) maps to %s (approximate: %s)', (name, release, revision, approximate) => {
+		const probe = probeFixture(name);
+		expect(probe.kernelRelease).toBe(release);
+		expect(revisionForProbe(probe)).toEqual({ revision, approximate });
+	});
+
 	test('a release that is not a version maps to nothing', () => {
 		expect(revisionForProbe({ kernelRelease: 'weird', xcompGuestPerm: null })).toBeNull();
 	});
