@@ -115,6 +115,7 @@ describe('probe mapping', () => {
 	test.each([
 		['tcg-5.16.10.json', '5.16.10+', 'v5.16', false],
 		['tcg-5.16.10-fpu-kvm.json', '5.16.10+', 'fpu-kvm-v1', false],
+		['tcg-5.17.0.json', '5.17.0+', 'v5.17', false],
 		['tcg-6.1.json', '6.1.0-57-amd64', 'v6.12', true],
 		['tcg-6.12.117.json', '6.12.117', 'v6.12', false],
 		['icelake-pvm.json', '6.18.44-fc-v1045', 'mainline', false],
