@@ -37,8 +37,11 @@ const MINUTE = 60_000;
 /** What the 6.12 selftests need to link statically (-no-pie: the tree adds -no-pie only when it can). */
 const STATIC_LDFLAGS = '-static -pthread -no-pie';
 
-/** Our own tiny makefile, read after the tree's: a name for "the library objects". */
-const HELPER_MAKEFILE = 'fkt-lib: $(LIBKVM_OBJS)\n';
+/**
+ * Our own tiny makefile, read after the tree's: a name for "the library objects" (and the archive
+ * the v5.16 tests link with, STATIC_LIBS; empty in 6.x).
+ */
+const HELPER_MAKEFILE = 'fkt-lib: $(LIBKVM_OBJS) $(STATIC_LIBS)\n';
 
 export function emittedSources(outDir: string): { dir: string; tests: string[] } {
 	const dir = layout.selftests(outDir);
@@ -54,7 +57,7 @@ export function emittedSources(outDir: string): { dir: string; tests: string[] }
 
 function libraryDir(request: BuildRequest): string {
 	const key = createHash('sha256')
-		.update([request.tree.root, request.tree.release, request.tree.dialect, ...request.cflags].join('\0'))
+		.update([request.tree.root, request.tree.release, request.tree.dialect, request.tree.headers ?? '', ...request.cflags].join('\0'))
 		.digest('hex');
 	return join(request.cacheDir, 'build', key.slice(0, 16));
 }
@@ -94,6 +97,9 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 	const output = layout.objects(request.outDir, name);
 	mkdirSync(library, { recursive: true });
 	writeFileSync(join(library, 'fkt-helper.mk'), HELPER_MAKEFILE);
+	// The v5.16 selftests Makefile has no EXTRA_CFLAGS: it appends to CFLAGS from the environment.
+	const v516 = tree.dialect === 'selftests-5.16';
+	const env = (extraCflags: readonly string[]) => (v516 ? { ...process.env, CFLAGS: extraCflags.join(' ') } : undefined);
 	const make = (outputDir: string, extraCflags: readonly string[], targets: readonly string[]) => [
 		'make',
 		'-C',
@@ -106,7 +112,8 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 		`OUTPUT=${outputDir}`,
 		`VPATH=${sources.dir}`,
 		`TEST_GEN_PROGS_x86_64=${sources.tests.map((t) => `x86_64/${t}`).join(' ')}`,
-		`EXTRA_CFLAGS=${extraCflags.join(' ')}`,
+		...(v516 ? [] : [`EXTRA_CFLAGS=${extraCflags.join(' ')}`]),
+		...(tree.headers ? [`INSTALL_HDR_PATH=${tree.headers}`] : []),
 		...(request.static ? [`LDFLAGS=${STATIC_LDFLAGS}`] : []),
 		...targets,
 	];
@@ -116,23 +123,27 @@ export async function buildSelftests(request: BuildRequest): Promise<BuildResult
 		await withLock(join(library, '.lock'), 20 * MINUTE, async () => {
 			if (existsSync(join(library, '.fkt-lib-done'))) return;
 			request.progress(`building the selftests library of ${tree.root} (once; cached in ${library})`);
-			const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE });
+			const lib = await runCommand(make(library, request.cflags, ['fkt-lib']), { timeoutMs: 20 * MINUTE, env: env(request.cflags) });
 			if (lib.code !== 0) throw new InfrastructureError(`building the selftests library failed: ${failureLine(lib.output)}`);
 			writeFileSync(join(library, '.fkt-lib-done'), '');
 		});
 	}
 	// Library objects with their timestamps: make sees them as up to date and links them.
 	cpSync(join(library, 'lib'), join(output, 'lib'), { recursive: true, preserveTimestamps: true });
+	if (v516) cpSync(join(library, 'libkvm.a'), join(output, 'libkvm.a'), { preserveTimestamps: true });
 
 	// Objects built without -Werror would count as up to date: compile the emitted tests again.
 	if (request.werror) {
 		for (const t of sources.tests) rmSync(join(output, 'x86_64', `${t}.o`), { force: true });
+		// v5.16 compiles and links each test in one step, with no object file.
+		if (v516) for (const t of sources.tests) rmSync(join(output, 'x86_64', t), { force: true });
 	}
 	request.progress(`compiling ${sources.tests.length} tests (${name}, -j${request.jobs})`);
 	const testCflags = [...request.cflags, ...(request.werror ? ['-Werror'] : [])];
 	const targets = sources.tests.map((t) => join(output, 'x86_64', t));
 	const built = await runCommand(make(output, testCflags, targets), {
 		timeoutMs: 20 * MINUTE,
+		env: env(testCflags),
 		onOutput: (chunk) => {
 			for (const m of chunk.matchAll(/-o \S*\/x86_64\/(fkt_\w+_test)(?:\s|$)/g)) request.progress(`LD ${m[1]}`);
 		},

@@ -1,5 +1,6 @@
 // Finds or prepares a kernel tree for building the emitted selftests: Debian's linux-source package
 // unpacked into the cache, or a user's own tree; `make headers` run once.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,8 +56,28 @@ export async function preparePathTree(dir: string, options: PrepareOptions): Pro
 	const root = resolve(dir);
 	if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`tree ${dir} does not exist or is not a folder`);
 	const info = detectTree(root);
+	if (info.dialect === 'selftests-5.16' && !headersCurrent(root)) return { ...info, headers: await outOfTreeHeaders(root, options) };
 	if (!headersCurrent(root)) await makeHeaders(root, options);
 	return info;
+}
+
+/**
+ * A v5.16 tree's uapi headers installed into the cache with make O=, so the tree stays as it is
+ * (its own Makefile would install them into usr/ only for "make all"). Returns INSTALL_HDR_PATH.
+ */
+async function outOfTreeHeaders(root: string, options: PrepareOptions): Promise<string> {
+	const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
+	const objtree = join(options.cacheDir, 'headers', key);
+	return withLock(`${objtree}.lock`, 15 * MINUTE, async () => {
+		if (headersCurrent(objtree, root)) return join(objtree, 'usr');
+		mkdirSync(objtree, { recursive: true });
+		options.progress(`make headers of ${root} into ${objtree}`);
+		const result = await runCommand(['make', '-C', root, `O=${objtree}`, '-s', 'headers'], { timeoutMs: 15 * MINUTE });
+		if (result.code !== 0) {
+			throw new InfrastructureError(`make O=${objtree} headers failed in ${root}: ${failureLine(result.output) || `exit ${result.code}`}`);
+		}
+		return join(objtree, 'usr');
+	});
 }
 
 function readMarker(root: string): string | null {
@@ -67,9 +88,9 @@ function readMarker(root: string): string | null {
 	}
 }
 
-/** usr/include/linux/kvm.h exists and is not older than the uapi header it comes from. */
-function headersCurrent(root: string): boolean {
-	const installed = join(root, 'usr/include/linux/kvm.h');
+/** usr/include/linux/kvm.h of objtree exists and is not older than the uapi header of the tree. */
+function headersCurrent(objtree: string, root = objtree): boolean {
+	const installed = join(objtree, 'usr/include/linux/kvm.h');
 	return existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(root, 'include/uapi/linux/kvm.h')).mtimeMs;
 }
 
