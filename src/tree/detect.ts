@@ -60,7 +60,7 @@ function detectDialect(kvm: string): Dialect {
 			readFileSync(kvmUtil, 'utf8').includes('vm_create_default(');
 		if (v516) return 'selftests-5.16';
 		throw new UsageError(
-			`the KVM selftests of this tree are of 5.17-5.19 (no TEST_REQUIRE, but kvm_util_base.h or ucall_common.h): only the v5.16 and 6.0+ dialects are supported`,
+			`the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE) but are not of v5.16 (kvm_util.h with vm_create_default(), no kvm_util_base.h or ucall_common.h): only the v5.16 and 6.0+ dialects are supported`,
 		);
 	}
 	return existsSync(join(kvm, 'include/kvm_util_base.h')) ? 'selftests-6.0' : 'selftests-6.10';

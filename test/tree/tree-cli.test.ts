@@ -1,6 +1,6 @@
 // tree prepare and build on trees that are not fit for use: one line each, exit 2 (input) or 3
 // (infrastructure), nothing left behind that a later run would trust.
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO, runCli, tempDir } from '../helpers.js';
@@ -27,10 +27,10 @@ describe('tree prepare: bad trees', () => {
 			`fpu-kvm-testgen: error: kernel tree ${tree('no-selftests')} has no KVM selftests (tools/testing/selftests/kvm/lib is missing)`,
 		],
 		[
-			'a tree of the v5.16 selftests generation',
-			['--path', tree('v5.16-tree')],
+			'a tree of the 5.17-5.19 selftests generation',
+			['--path', tree('pre-6.0-tree')],
 			2,
-			'fpu-kvm-testgen: error: the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE): the v5.16 dialect is not supported yet',
+			'fpu-kvm-testgen: error: the KVM selftests of this tree predate 6.0 (no TEST_REQUIRE) but are not of v5.16 (kvm_util.h with vm_create_default(), no kvm_util_base.h or ucall_common.h): only the v5.16 and 6.0+ dialects are supported',
 		],
 		['a missing folder', ['--path', '/nonexistent/linux'], 2, 'fpu-kvm-testgen: error: tree /nonexistent/linux does not exist or is not a folder'],
 		['an unknown Debian version', ['--debian', '5.10'], 2, "fpu-kvm-testgen: error: unknown Debian linux-source version '5.10' (known: 6.12, 6.1)"],
@@ -39,6 +39,17 @@ describe('tree prepare: bad trees', () => {
 		const r = cli(['tree', 'prepare', ...args]);
 		expect(r.code).toBe(code);
 		expect(r.out).toBe(message);
+	});
+
+	test('a v5.16 tree: its headers go into the cache (make O=), the tree is left as it was', () => {
+		const cache = tempDir();
+		const r = cli(['tree', 'prepare', '--path', tree('v5.16-tree'), '--cache', cache]);
+		expect(r.code).toBe(0);
+		expect(r.out.split('\n').pop()).toBe(`tree ${tree('v5.16-tree')}: Linux 5.16.0, selftests in x86_64/, dialect selftests-5.16`);
+		expect(existsSync(join(tree('v5.16-tree'), 'usr'))).toBe(false);
+		const headers = readdirSync(join(cache, 'headers')).filter((n) => !n.endsWith('.lock'));
+		expect(headers).toHaveLength(1);
+		expect(existsSync(join(cache, 'headers', headers[0]!, 'usr/include/linux/kvm.h'))).toBe(true);
 	});
 
 	test('a failing make headers is an infrastructure error naming the tree and the reason', () => {
