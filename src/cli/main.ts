@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism, constants } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { assertBuildInputsMakeSafe, buildSelftests } from '../build/build.js';
 import { runCheck, type CheckRequest } from '../check/check.js';
 import { runTests } from '../check/run-job.js';
@@ -10,7 +10,7 @@ import { assertMakeSafeFlag, assertMakeSafePath } from '../command.js';
 import { parseCasePattern } from '../compare/known-issues.js';
 import { GENERATOR, expectedCase } from '../emit/expected.js';
 import { expectedJsonSchema } from '../emit/expected-schema.js';
-import { defaultProbePath, generateRequest, probedPlatform, type SuiteSpec } from '../emit/generate-request.js';
+import { generateRequest, probedPlatform, type SuiteSpec } from '../emit/generate-request.js';
 import { generate, toJson, writeGenerated } from '../emit/generate.js';
 import { assertNoLinksInside, assertOutputFolderUsable, assertWritableFile, holdOutputFolder, writeOutputFile } from '../emit/write-output.js';
 import { explainCase } from '../enumerate/explain.js';
@@ -313,11 +313,13 @@ export function program(print: Print, outcome: { exitCode: number }, printErr: P
 	cli
 		.command('probe')
 		.description('report this machine (CPU XSAVE features, KVM, kernel) and the platform and revision it maps to')
-		.option('--out <file>', 'where to keep the report (read by --platform host)', defaultProbePath())
+		.option('--out <file>', 'where to keep the report (read by --platform host) (default: probe.json in --cache)')
 		.option('--cache <dir>', 'cache folder for the probe binary', defaultCacheDir())
-		.action(async (o: { out: string; cache: string }) => {
-			const probe = await runProbe(o.cache, resolve(o.out));
-			printProbe(print, probe, probedPlatform(probe, o.out), revisionForProbe(probe), o.out);
+		.action(async (o: { out?: string; cache: string }) => {
+			// A cache of the user's own keeps the report too: nothing lands in the default cache then.
+			const out = o.out ?? join(o.cache, 'probe.json');
+			const probe = await runProbe(o.cache, resolve(out));
+			printProbe(print, probe, probedPlatform(probe, out), revisionForProbe(probe), out);
 		});
 
 	cli

@@ -24,7 +24,16 @@ test('probe reports this machine and generate uses it as platform host', () => {
 	expect(BigInt(probe.cpu.xcr0) & 3n).toBe(3n);
 	const gen = cli('generate', '--platform', 'host', '--kernel', 'host', '--probe', report, '--out', join(dir, 'out'));
 	expect(gen.code, gen.out).toBe(0);
-	expect(gen.out).toMatch(/^fpu-kvm-testgen 0\.1\.0: platform host, revision (fpu-kvm-v1|v5\.17|v6\.12|mainline), seed 1, strength 3$/m);
+	expect(gen.out).toMatch(/^fpu-kvm-testgen 0\.1\.0: platform host, revision (v5\.16|fpu-kvm-v1|v5\.17|v6\.12|mainline), seed 1, strength 3$/m);
+});
+
+test('probe --cache keeps its report in that cache: nothing lands in the default one', () => {
+	const dir = tempDir();
+	const home = join(dir, 'xdg');
+	const r = runCli(['probe', '--cache', join(dir, 'cache')], { env: { ...process.env, XDG_CACHE_HOME: home } });
+	expect(r.code, r.out).toBe(0);
+	expect(r.out.trim().split('\n').at(-1)).toBe(`wrote ${join(dir, 'cache', 'probe.json')}`);
+	expect(existsSync(home)).toBe(false);
 });
 
 // The probe binary itself, compiled here rather than through the CLI: these tests check what it
