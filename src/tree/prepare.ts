@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { failureLine, lastLines, runCommand } from '../command.js';
+import { assertMakeSafePath, failureLine, lastLines, runCommand } from '../command.js';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { detectTree, type TreeInfo } from './detect.js';
 import { withLock } from './lock.js';
@@ -68,6 +68,8 @@ export async function preparePathTree(dir: string, options: PrepareOptions): Pro
 async function outOfTreeHeaders(root: string, options: PrepareOptions): Promise<string> {
 	const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
 	const objtree = join(options.cacheDir, 'headers', key);
+	// O= is a make variable: make would expand $(...) in it.
+	assertMakeSafePath(objtree, 'the cache folder', (m) => new UsageError(m));
 	return withLock(`${objtree}.lock`, 15 * MINUTE, async () => {
 		if (headersCurrent(objtree, root)) return join(objtree, 'usr');
 		mkdirSync(objtree, { recursive: true });

@@ -52,6 +52,16 @@ describe('tree prepare: bad trees', () => {
 		expect(existsSync(join(cache, 'headers', headers[0]!, 'usr/include/linux/kvm.h'))).toBe(true);
 	});
 
+	test('a v5.16 tree with a cache path make would expand is refused before make runs', () => {
+		const dir = tempDir();
+		const cache = join(dir, `$(shell touch ${join(dir, 'MARK')})`);
+		const r = cli(['tree', 'prepare', '--path', tree('v5.16-tree'), '--cache', cache]);
+		expect(r.code).toBe(2);
+		expect(r.out.split('\n').pop()).toMatch(/^fpu-kvm-testgen: error: the cache folder '.+' has a character make or the shell would interpret \('\$'\)/);
+		expect(existsSync(join(dir, 'MARK'))).toBe(false);
+		expect(existsSync(cache)).toBe(false);
+	});
+
 	test('a failing make headers is an infrastructure error naming the tree and the reason', () => {
 		const r = cli(['tree', 'prepare', '--path', tree('headers-fail')]);
 		expect(r.code).toBe(3);
